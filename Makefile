@@ -1,0 +1,51 @@
+# Tidings — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint format install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tidings migrate --no-input
+	$(BIN)/tidings load_default_feeds
+	$(BIN)/tidings run
+
+# Test-time reference model for the embedding test: PyTorch 2.13.0 (CPU build, on this machine's
+# disk) and sentence-transformers. Tidings itself never imports them.
+$(VENV)/.reference: $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0 sentence-transformers
+	touch $(VENV)/.reference
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP) $(VENV)/.reference
+	TIDINGS_DATA_DIR=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
+
+test-postgres: $(STAMP) $(VENV)/.reference
+	TIDINGS_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m 'not mirror'
+
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) var/test-sqlite var/test-postgres

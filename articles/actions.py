@@ -1,0 +1,164 @@
+"""The only writer of articles. Writes are narrow (update_fields / .update()) and idempotent:
+the database's unique constraints, not Python checks, decide what already exists."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from core.text import collapse_whitespace
+from ingest import canonical, sanitizing
+from ingest.parsing import ParsedEntry
+
+from .models import Article, ArticleSource
+
+TITLE_MAX = 500
+UNTITLED = "(untitled)"
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    new_article_ids: list[int]
+    updated: int
+    skipped_without_link: int
+
+
+@dataclass(frozen=True)
+class _Entry:
+    parsed: ParsedEntry
+    guid_hash: str
+    url_hash: str
+    canonical_url: str
+
+
+def upsert_entries(feed, entries: Sequence[ParsedEntry], *, now: datetime) -> UpsertResult:
+    """Store a feed's entries: new ones become Articles, known ones are updated in place.
+
+    An entry is known by (feed, guid) or, across feeds, by its canonical URL: the same article
+    carried by several feeds is one Article with one ArticleSource per feed.
+    """
+    prepared, skipped = _prepare(entries)
+    if not prepared:
+        return UpsertResult([], 0, skipped)
+    known_by_guid = dict(
+        ArticleSource.objects.filter(feed=feed, guid_hash__in=[e.guid_hash for e in prepared]).values_list(
+            "guid_hash", "article_id"
+        )
+    )
+    url_hashes = {e.url_hash for e in prepared}
+    known_by_url = dict(Article.objects.filter(url_hash__in=url_hashes).values_list("url_hash", "pk"))
+
+    fresh = [e for e in prepared if e.guid_hash not in known_by_guid and e.url_hash not in known_by_url]
+    with transaction.atomic():
+        Article.objects.bulk_create(
+            [_new_article(feed, e, now) for e in _unique_by(fresh, "url_hash")], ignore_conflicts=True
+        )
+        # ignore_conflicts gives no pks back: re-select, then the constraint has decided.
+        article_ids = dict(Article.objects.filter(url_hash__in=url_hashes).values_list("url_hash", "pk"))
+        ArticleSource.objects.bulk_create(
+            [
+                ArticleSource(
+                    article_id=known_by_guid.get(e.guid_hash) or article_ids[e.url_hash],
+                    feed=feed,
+                    guid_hash=e.guid_hash,
+                    entry_url=e.parsed.link,
+                )
+                for e in prepared
+                if e.guid_hash not in known_by_guid
+            ],
+            ignore_conflicts=True,
+        )
+        updated = _update_changed_titles(prepared, known_by_guid)
+    new_ids = sorted({article_ids[e.url_hash] for e in fresh if e.url_hash not in known_by_url})
+    return UpsertResult(new_ids, updated, skipped)
+
+
+def _prepare(entries: Sequence[ParsedEntry]) -> tuple[list[_Entry], int]:
+    prepared, skipped, seen = [], 0, set()
+    for entry in entries:
+        if not entry.link:
+            skipped += 1
+            continue
+        guid_hash = canonical.guid_hash(entry.guid or entry.link)
+        if guid_hash in seen:
+            continue
+        seen.add(guid_hash)
+        prepared.append(_Entry(entry, guid_hash, canonical.url_hash(entry.link), canonical.canonical_url(entry.link)))
+    return prepared, skipped
+
+
+def _unique_by(items, attr):
+    seen, out = set(), []
+    for item in items:
+        key = getattr(item, attr)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _new_article(feed, entry: _Entry, now: datetime) -> Article:
+    parsed = entry.parsed
+    published = parsed.published or parsed.updated or now
+    return Article(
+        publisher_id=feed.publisher_id,
+        url=parsed.link,
+        canonical_url=entry.canonical_url,
+        url_hash=entry.url_hash,
+        title=_title(parsed.title),
+        summary_html_safe=sanitizing.clean_html(parsed.summary, base_url=parsed.link),
+        feed_content_html_safe=sanitizing.clean_html(parsed.content, base_url=parsed.link),
+        byline=collapse_whitespace(parsed.author)[:300],
+        image_url=parsed.image_url[:2000],
+        published_at=min(published, now),
+    )
+
+
+def _title(text: str) -> str:
+    return collapse_whitespace(text)[:TITLE_MAX] or UNTITLED
+
+
+def _update_changed_titles(prepared: list[_Entry], known_by_guid: dict[str, int]) -> int:
+    """A publisher that corrects a headline keeps its entry's guid: follow the correction."""
+    updated = 0
+    for entry in prepared:
+        article_id = known_by_guid.get(entry.guid_hash)
+        if article_id is None or not entry.parsed.title:
+            continue
+        updated += (
+            Article.objects.filter(pk=article_id)
+            .exclude(title=_title(entry.parsed.title))
+            .update(title=_title(entry.parsed.title))
+        )
+    return updated
+
+
+def record_extraction(article_id: int, *, extracted, body_html_safe: str, now: datetime) -> None:
+    """Store what the extractor found on the page. Feed-given title and date stay authoritative."""
+    fields = {
+        "body_text": extracted.body_text,
+        "body_html_safe": body_html_safe,
+        "extraction_method": extracted.method,
+        "extraction_note": "",
+        "extracted_at": now,
+        "language": extracted.language[:16],
+        "status": Article.Status.READY,
+    }
+    if extracted.canonical_url:
+        fields["canonical_url"] = extracted.canonical_url[:2000]
+    article = Article.objects.only("byline", "image_url", "title").get(pk=article_id)
+    if not article.byline and extracted.byline:
+        fields["byline"] = extracted.byline[:300]
+    if not article.image_url and extracted.image_url:
+        fields["image_url"] = extracted.image_url[:2000]
+    if article.title == UNTITLED and extracted.title:
+        fields["title"] = _title(extracted.title)
+    Article.objects.filter(pk=article_id).update(**fields)
+
+
+def record_extraction_failure(article_id: int, *, note: str, now: datetime) -> None:
+    """The page could not be read: the article stays, shown with the feed's excerpt and a link."""
+    Article.objects.filter(pk=article_id).update(
+        status=Article.Status.EXCERPT_ONLY, extraction_note=note[:1000], extracted_at=now
+    )

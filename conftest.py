@@ -1,0 +1,27 @@
+"""Fixtures shared by every app's tests."""
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from ingest.tests.local_server import LocalServer
+
+
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    """A LocalServer on 127.0.0.1, started for one test and stopped after it."""
+    with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """An http URL on 127.0.0.1 where nothing listens, so connecting is refused.
+
+    The port was free a moment ago; another process grabbing it in between is possible but rare.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/feed.xml"

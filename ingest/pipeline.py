@@ -1,0 +1,324 @@
+"""Orchestration of ingest: the only place where the pure stages meet the database.
+
+refresh_feed(feed_id):
+    1. fetch the feed with its validators (304 → reschedule, stop)
+    2. parse it into a ParsedFeed
+    3. store entries (articles.actions.upsert_entries); new article ids are enqueued on commit
+    4. record the outcome on the feed's health and schedule the next check
+extract_articles(article_ids):
+    1. fetch each page (robots.txt respected), a few at a time
+    2. learn the publisher's template from this batch and its earlier pages
+    3. extract, sanitize last, store
+"""
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from articles import actions as article_actions
+from articles.models import Article
+from core import clock
+from sources import scheduling
+from sources.models import Feed, Publisher
+
+from . import boilerplate, extraction, fetching, parsing, sanitizing
+from .models import FetchAttempt
+
+logger = logging.getLogger(__name__)
+
+Outcome = FetchAttempt.Outcome
+# New articles are extracted in batches: big enough that a new publisher's template shows up
+# across the batch's own pages, small enough that two workers share a large feed.
+EXTRACTION_BATCH = 25
+# Pages fetched at once inside one batch; the fetcher also caps requests per host.
+PAGE_FETCH_THREADS = 4
+# Template fingerprints kept per publisher; blocks seen on one page only are dropped first.
+TEMPLATE_MAX_BLOCKS = 4000
+_REASON_OUTCOMES = {
+    fetching.Reason.TIMEOUT: Outcome.TIMEOUT,
+    fetching.Reason.CONNECTION: Outcome.CONNECTION,
+    fetching.Reason.BLOCKED: Outcome.BLOCKED,
+    fetching.Reason.TOO_LARGE: Outcome.TOO_LARGE,
+    fetching.Reason.TOO_MANY_REDIRECTS: Outcome.HTTP_ERROR,
+    fetching.Reason.INVALID_URL: Outcome.BLOCKED,
+    fetching.Reason.PROTOCOL: Outcome.HTTP_ERROR,
+}
+
+
+def fetch_options() -> fetching.FetchOptions:
+    """Fetch options from settings; the fetcher keeps one pooled client per distinct options."""
+    return fetching.FetchOptions(
+        allow_private_hosts=settings.ALLOW_PRIVATE_HOSTS,
+        connect_timeout=settings.FETCH_TIMEOUT_SECONDS,
+        read_timeout=settings.FETCH_TIMEOUT_SECONDS,
+    )
+
+
+@dataclass(frozen=True)
+class _FeedOutcome:
+    outcome: str
+    message: str = ""
+    status_code: int | None = None
+    entries_new: int = 0
+    result: fetching.FetchResult | None = None
+    parsed: parsing.ParsedFeed | None = None
+
+
+def refresh_feed(feed_id: int, *, enqueue_extraction: Callable[[list[int]], None] | None = None) -> str:
+    """Poll one feed and store what is new. Safe to run twice: entries are upserted."""
+    feed = Feed.objects.select_related("publisher").filter(pk=feed_id, is_active=True).first()
+    if feed is None:
+        return ""
+    started, t0 = clock.now(), time.monotonic()
+    result = None
+    new_ids: list[int] = []
+    try:
+        # 1. fetch
+        result = fetching.fetch(
+            feed.url, etag=feed.etag or None, last_modified=feed.last_modified or None,
+            options=fetch_options(),
+        )  # fmt: skip
+        if result.not_modified:
+            outcome = _FeedOutcome(Outcome.NOT_MODIFIED, status_code=304, result=result)
+        elif not result.ok:
+            outcome = _FeedOutcome(
+                Outcome.HTTP_ERROR, _http_message(result.status), status_code=result.status, result=result
+            )
+        else:
+            # 2. parse, 3. store
+            parsed = parsing.parse_feed(result.body, base_url=result.effective_url, content_type=result.content_type)
+            if parsed.bozo and not parsed.entries:
+                raise parsing.FeedParseError(f"The feed could not be read: {parsed.bozo_message}")
+            with transaction.atomic():
+                upsert = article_actions.upsert_entries(feed, parsed.entries, now=clock.now())
+                new_ids = upsert.new_article_ids
+                if new_ids and enqueue_extraction is not None:
+                    transaction.on_commit(lambda: enqueue_extraction(new_ids))
+            outcome = _FeedOutcome(
+                Outcome.PARSE_WARNING if _warnings(parsed, upsert) else Outcome.OK,
+                _warnings(parsed, upsert), status_code=result.status,
+                entries_new=len(new_ids), result=result, parsed=parsed,
+            )  # fmt: skip
+    except fetching.FetchError as exc:
+        outcome = _FeedOutcome(_REASON_OUTCOMES[exc.reason], exc.message)
+    except parsing.FeedParseError as exc:
+        outcome = _FeedOutcome(Outcome.PARSE_ERROR, str(exc), status_code=result.status if result else None)
+    # 4. health and schedule
+    _record_feed_outcome(feed, outcome, started=started, duration=time.monotonic() - t0)
+    return outcome.outcome
+
+
+def _warnings(parsed: parsing.ParsedFeed, upsert) -> str:
+    notes = []
+    if parsed.bozo:
+        notes.append(parsed.bozo_message or "The feed is not well-formed, but its entries could be read.")
+    if upsert.skipped_without_link:
+        notes.append(f"{upsert.skipped_without_link} entries had no link and were skipped.")
+    if parsed.entries_dropped:
+        notes.append(
+            f"The feed lists {len(parsed.entries) + parsed.entries_dropped} entries; only the newest "
+            f"{len(parsed.entries)} were read."
+        )
+    return " ".join(notes)
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        404: "The feed address was not found (HTTP 404).",
+        410: "The publisher removed this feed (HTTP 410); Tidings stopped checking it.",
+        429: "The server asked us to slow down (HTTP 429); Tidings will wait before trying again.",
+        503: "The server is unavailable (HTTP 503); Tidings will try again later.",
+    }
+    if status in messages:
+        return messages[status]
+    if status >= 500:
+        return f"The publisher's server failed (HTTP {status}); Tidings will try again later."
+    return f"The server refused the request (HTTP {status})."
+
+
+def _record_feed_outcome(feed: Feed, outcome: _FeedOutcome, *, started: datetime, duration: float) -> None:
+    now = clock.now()
+    failed = outcome.outcome not in (Outcome.OK, Outcome.NOT_MODIFIED, Outcome.PARSE_WARNING)
+    error_count = feed.error_count + 1 if failed else 0
+    result, parsed = outcome.result, outcome.parsed
+    fields: dict = {"last_checked_at": now, "error_count": error_count}
+    if failed:
+        fields["last_error"] = outcome.message
+        fields["health"] = Feed.Health.FAILING
+        if outcome.status_code == 410:
+            fields.update(health=Feed.Health.STOPPED, is_active=False)
+    else:
+        fields["last_success_at"] = now
+        fields["health"] = Feed.Health.WARNING if outcome.outcome == Outcome.PARSE_WARNING else Feed.Health.OK
+        fields["last_error"] = outcome.message
+    if result is not None and result.ok:
+        fields["etag"] = (result.etag or "")[:300]
+        fields["last_modified"] = (result.last_modified or "")[:100]
+    if parsed is not None:
+        fields["ttl_minutes"] = parsed.ttl_minutes
+        if not feed.title and parsed.title:
+            fields["title"] = parsed.title[:300]
+    if outcome.entries_new:
+        fields["last_new_entry_at"] = now
+    fields.update(_redirect_fields(feed, result))
+    fields["next_check_at"] = scheduling.next_check(
+        scheduling.ScheduleInput(
+            now=now,
+            entry_times=_recent_entry_times(feed, parsed),
+            ttl_minutes=parsed.ttl_minutes if parsed else feed.ttl_minutes,
+            max_age=result.max_age if result else None,
+            retry_after=result.retry_after if result else None,
+            error_count=error_count,
+        )
+    )
+    Feed.objects.filter(pk=feed.pk).update(**fields)
+    FetchAttempt.objects.create(
+        feed=feed, kind=FetchAttempt.Kind.FEED, url=feed.url[:2000], outcome=outcome.outcome,
+        status_code=outcome.status_code, message=outcome.message, entries_new=outcome.entries_new,
+        duration_ms=int(duration * 1000), started_at=started,
+    )  # fmt: skip
+    if failed:
+        logger.warning(
+            "feed fetch failed",
+            extra={"feed_id": feed.pk, "outcome": outcome.outcome, "status": outcome.status_code, "url": feed.url},
+        )
+
+
+# A permanent redirect must repeat this many times before the feed's URL is changed for good
+# (a misconfigured server can redirect once by mistake; NewsBlur waits for 10).
+PERMANENT_REDIRECT_REPEATS = 3
+
+
+def _redirect_fields(feed: Feed, result: fetching.FetchResult | None) -> dict:
+    if result is None or not result.permanent_redirect_to:
+        return {"redirected_to": "", "redirect_count": 0} if feed.redirect_count else {}
+    target = result.permanent_redirect_to[:2000]
+    count = feed.redirect_count + 1 if target == feed.redirected_to else 1
+    if count >= PERMANENT_REDIRECT_REPEATS and not Feed.objects.filter(url=target).exists():
+        return {"url": target, "redirected_to": "", "redirect_count": 0}
+    return {"redirected_to": target, "redirect_count": count}
+
+
+def _recent_entry_times(feed: Feed, parsed: parsing.ParsedFeed | None) -> list[datetime]:
+    if parsed is not None:
+        return [e.published for e in parsed.entries if e.published][:50]
+    return list(
+        Article.objects.filter(sources__feed=feed).order_by("-published_at").values_list("published_at", flat=True)[:50]
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class _Page:
+    article: Article
+    html: str = ""
+    failure: str = ""
+
+
+def extract_articles(article_ids: list[int]) -> int:
+    """Fetch and extract the pages of new articles. Articles already extracted are skipped."""
+    articles = list(
+        Article.objects.filter(pk__in=article_ids, status=Article.Status.PENDING).select_related("publisher")
+    )
+    if not articles:
+        return 0
+    # 1. fetch the pages
+    with ThreadPoolExecutor(max_workers=min(PAGE_FETCH_THREADS, len(articles))) as pool:
+        pages = list(pool.map(_fetch_page, articles))
+    by_publisher: dict[int, list[_Page]] = {}
+    for page in pages:
+        by_publisher.setdefault(page.article.publisher_id, []).append(page)
+    for publisher_pages in by_publisher.values():
+        _extract_publisher_pages(publisher_pages)
+    return len(articles)
+
+
+def _fetch_page(article: Article) -> _Page:
+    options = fetch_options()
+    try:
+        if not fetching.allowed_by_robots(article.url, options=options):
+            return _Page(article, failure="The publisher's robots.txt asks aggregators not to fetch this page.")
+        result = fetching.fetch(article.url, options=options)
+    except fetching.FetchError as exc:
+        return _Page(article, failure=exc.message)
+    if not result.ok:
+        return _Page(article, failure=f"The article page could not be fetched (HTTP {result.status}).")
+    return _Page(article, html=_decode(result.body, result.content_type))
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    """Bytes as text; extraction re-detects the charset from <meta> when the header has none."""
+    charset = ""
+    if "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    for encoding in (charset, "utf-8"):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("cp1252", errors="replace")
+
+
+def _extract_publisher_pages(pages: list[_Page]) -> None:
+    # 2. learn the template: this batch's pages plus the publisher's earlier pages
+    publisher = Publisher.objects.get(pk=pages[0].article.publisher_id)
+    fetched = [p for p in pages if p.html]
+    fingerprints = {p.article.pk: boilerplate.block_fingerprints(p.html) for p in fetched}
+    counts = Counter(publisher.template_counts)
+    for fps in fingerprints.values():
+        counts.update(fps)
+    pages_seen = publisher.template_pages + len(fetched)
+    # 3. extract, sanitize last, store
+    for page in pages:
+        now = clock.now()
+        if not page.html:
+            article_actions.record_extraction_failure(page.article.pk, note=page.failure, now=now)
+            _log_page(page.article, Outcome.HTTP_ERROR, page.failure)
+            continue
+        own = fingerprints[page.article.pk]
+        template = boilerplate.template_from_counts(counts, pages_seen, own=own)
+        try:
+            extracted = extraction.extract(
+                page.html, url=page.article.url, template=template,
+                feed_html=page.article.feed_content_html_safe, feed_title=page.article.title,
+            )  # fmt: skip
+        except extraction.ExtractionError as exc:
+            article_actions.record_extraction_failure(page.article.pk, note=str(exc), now=now)
+            _log_page(page.article, Outcome.EXTRACTION_FAILED, str(exc))
+            continue
+        safe_html = sanitizing.clean_html(extracted.body_html, base_url=page.article.url)
+        article_actions.record_extraction(page.article.pk, extracted=extracted, body_html_safe=safe_html, now=now)
+    _remember_template(publisher.pk, fingerprints.values())
+
+
+def _log_page(article: Article, outcome: str, message: str) -> None:
+    FetchAttempt.objects.create(
+        feed=None, kind=FetchAttempt.Kind.PAGE, url=article.url[:2000], outcome=outcome,
+        message=message, started_at=clock.now(),
+    )  # fmt: skip
+
+
+def _remember_template(publisher_id: int, page_fingerprints) -> None:
+    page_fingerprints = list(page_fingerprints)
+    if not page_fingerprints:
+        return
+    with transaction.atomic():
+        publisher = Publisher.objects.select_for_update().get(pk=publisher_id)
+        counts = Counter(publisher.template_counts)
+        for fps in page_fingerprints:
+            counts.update(fps)
+        if len(counts) > TEMPLATE_MAX_BLOCKS:
+            counts = Counter(dict(counts.most_common(TEMPLATE_MAX_BLOCKS)))
+        Publisher.objects.filter(pk=publisher_id).update(
+            template_counts=dict(counts), template_pages=publisher.template_pages + len(page_fingerprints)
+        )

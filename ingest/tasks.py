@@ -1,0 +1,57 @@
+"""Background tasks: thin, they take ids and call one pipeline function; a second run is harmless."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django_tasks import task
+
+from sources.models import Feed
+from stories import actions as story_actions
+
+from . import pipeline
+
+
+@task()
+def refresh_feed(feed_id: int) -> str:
+    return pipeline.refresh_feed(feed_id, enqueue_extraction=enqueue_extraction)
+
+
+@task()
+def extract_articles(article_ids: list[int]) -> int:
+    extracted = pipeline.extract_articles(article_ids)
+    process_stories.enqueue(article_ids)
+    return extracted
+
+
+@task()
+def process_stories(article_ids: list[int]) -> int:
+    return story_actions.process_articles(article_ids)
+
+
+def enqueue_extraction(article_ids: list[int]) -> None:
+    for start in range(0, len(article_ids), pipeline.EXTRACTION_BATCH):
+        extract_articles.enqueue(article_ids[start : start + pipeline.EXTRACTION_BATCH])
+
+
+# While a refresh is queued or running, the feed is not due again for this long.
+REFRESH_LEASE = timedelta(minutes=10)
+
+
+def enqueue_refreshes(feeds: Iterable[Feed], *, now: datetime) -> int:
+    """Queue a refresh for each feed, claiming it first so two schedulers never queue it twice."""
+    queued = 0
+    for feed_id, due_at in feeds.values_list("pk", "next_check_at"):
+        claimed = Feed.objects.filter(pk=feed_id, next_check_at=due_at).update(next_check_at=now + REFRESH_LEASE)
+        if claimed:
+            refresh_feed.enqueue(feed_id)
+            queued += 1
+    return queued
+
+
+def enqueue_due_feeds(now: datetime) -> int:
+    return enqueue_refreshes(Feed.objects.due(now), now=now)
+
+
+def enqueue_all_feeds(now: datetime) -> int:
+    """Every active feed, except those backing off after errors or a Retry-After (politeness wins)."""
+    return enqueue_refreshes(Feed.objects.active().exclude(error_count__gt=0, next_check_at__gt=now), now=now)

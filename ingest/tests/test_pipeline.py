@@ -1,0 +1,234 @@
+"""The ingest pipeline against real HTTP on 127.0.0.1 and a real database: feeds in, articles stored,
+and every bad input ends with a clear outcome on that feed's health, leaving other feeds alone."""
+
+import gzip
+
+import pytest
+
+from articles.models import Article, ArticleSource
+from ingest import pipeline
+from ingest.models import FetchAttempt
+from ingest.tests.publisher_site import rss_feed, sample_articles, serve_publisher
+from sources import actions as source_actions
+from sources.models import Feed
+
+pytestmark = pytest.mark.django_db
+
+Outcome = FetchAttempt.Outcome
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(settings):
+    settings.ALLOW_PRIVATE_HOSTS = frozenset({"127.0.0.1"})
+    settings.FETCH_TIMEOUT_SECONDS = 1.0
+
+
+def make_feed(url: str, name: str = "Test Publisher") -> Feed:
+    source_actions.import_feeds(
+        [
+            source_actions.opml.OpmlFeed(
+                feed_url=url, title=name, site_url="", category="", country="", language="", licence="",
+                display_policy="excerpt", publisher=name,
+            )
+        ]
+    )  # fmt: skip
+    return Feed.objects.get(url=url)
+
+
+@pytest.fixture
+def refresh_and_extract(django_capture_on_commit_callbacks):
+    """Poll a feed, then extract the pages of the articles it enqueued once its transaction committed."""
+
+    def run(feed: Feed) -> str:
+        new_ids: list[int] = []
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = pipeline.refresh_feed(feed.pk, enqueue_extraction=new_ids.extend)
+        pipeline.extract_articles(new_ids)
+        return outcome
+
+    return run
+
+
+def test_feed_entries_become_articles_with_clean_bodies(local_server, refresh_and_extract):
+    articles = serve_publisher(local_server)
+    feed = make_feed(local_server.url("/feed.xml"))
+    outcome = refresh_and_extract(feed)
+    assert outcome == Outcome.OK
+    stored = {a.title: a for a in Article.objects.all()}
+    assert set(stored) == {a.title for a in articles}
+    bridge = stored["Harbour bridge reopens after two-year repair"]
+    assert bridge.status == Article.Status.READY
+    assert "212 steel cables" in bridge.body_text
+    for boilerplate in ("cookies", "Advertisement", "Most read", "newsletter", "contribution", "All rights reserved"):
+        assert boilerplate not in bridge.body_text
+    assert bridge.url.endswith("/news/harbour-bridge.html?utm_source=rss")
+    assert bridge.canonical_url.endswith("/news/harbour-bridge.html")
+    feed.refresh_from_db()
+    assert (feed.health, feed.error_count, feed.etag) == (Feed.Health.OK, 0, '"feed-v1"')
+
+
+def test_second_poll_of_unchanged_feed_is_a_304_and_downloads_no_page(local_server, refresh_and_extract):
+    serve_publisher(local_server)
+    feed = make_feed(local_server.url("/feed.xml"))
+    refresh_and_extract(feed)
+    page_hits = local_server.hits("/news/harbour-bridge.html")
+    outcome = refresh_and_extract(Feed.objects.get(pk=feed.pk))
+    assert outcome == Outcome.NOT_MODIFIED
+    assert local_server.last_request("/feed.xml").headers.get("If-None-Match") == '"feed-v1"'
+    assert local_server.hits("/news/harbour-bridge.html") == page_hits == 1
+    assert Article.objects.count() == 3
+
+
+def test_entry_seen_again_updates_in_place(local_server, refresh_and_extract):
+    articles = serve_publisher(local_server)
+    feed = make_feed(local_server.url("/feed.xml"))
+    refresh_and_extract(feed)
+    corrected = rss_feed(local_server.base_url, "The Harbour Times", articles,
+                         title_override={"harbour-bridge": "Harbour bridge reopens after 2-year repair"})  # fmt: skip
+    local_server.route("/feed.xml", corrected, content_type="application/rss+xml", etag='"feed-v2"')
+    assert refresh_and_extract(Feed.objects.get(pk=feed.pk)) == Outcome.OK
+    assert Article.objects.count() == 3
+    assert Article.objects.filter(title="Harbour bridge reopens after 2-year repair").count() == 1
+
+
+def test_same_article_in_two_feeds_is_one_article_with_two_sources(local_server, refresh_and_extract):
+    articles = serve_publisher(local_server)
+    local_server.route(
+        "/world.xml", rss_feed(local_server.base_url, "The Harbour Times", articles[:1]),
+        content_type="application/rss+xml",
+    )  # fmt: skip
+    first, second = make_feed(local_server.url("/feed.xml")), make_feed(local_server.url("/world.xml"))
+    refresh_and_extract(first)
+    refresh_and_extract(second)
+    bridge = Article.objects.get(title=articles[0].title)
+    assert Article.objects.count() == 3
+    assert set(ArticleSource.objects.filter(article=bridge).values_list("feed", flat=True)) == {first.pk, second.pk}
+
+
+def test_running_extraction_twice_fetches_each_page_once(local_server, django_capture_on_commit_callbacks):
+    serve_publisher(local_server)
+    feed = make_feed(local_server.url("/feed.xml"))
+    new_ids: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.refresh_feed(feed.pk, enqueue_extraction=new_ids.extend)
+    assert pipeline.extract_articles(new_ids) == 3
+    assert pipeline.extract_articles(new_ids) == 0
+    assert local_server.hits("/news/river-festival.html") == 1
+
+
+def _route_bad(server, case: str) -> str:
+    """Set up one bad input; returns the feed URL."""
+    if case == "http_404":
+        return server.url("/missing.xml")
+    if case in ("http_410", "http_500"):
+        server.route(f"/{case}.xml", b"gone", status=int(case[-3:]))
+    elif case == "timeout":
+        server.drip("/timeout.xml", interval=1.5, chunks=3)
+    elif case == "connection_refused":
+        return "http://127.0.0.1:9/feed.xml"
+    elif case == "body_50mb":
+        server.huge("/body_50mb.xml", content_length=False)
+    elif case == "gzip_bomb":
+        server.gzip_bomb("/gzip_bomb.xml")
+    elif case == "invalid_xml":
+        server.route("/invalid_xml.xml", b"\x00\x01<rss><chan", content_type="application/rss+xml")
+    elif case == "html_not_feed":
+        server.route("/html_not_feed.xml", b"<!doctype html><html><body><p>Welcome!</p></body></html>",
+                     content_type="text/html")  # fmt: skip
+    elif case == "redirect_loop":
+        server.redirect("/redirect_loop.xml", "/redirect_loop2.xml")
+        server.redirect("/redirect_loop2.xml", "/redirect_loop.xml")
+    elif case == "redirect_to_loopback_name":
+        server.redirect("/redirect_to_loopback_name.xml", server.url("/feed.xml", host="localhost"))
+    elif case == "redirect_to_metadata":
+        server.redirect("/redirect_to_metadata.xml", "http://169.254.169.254/latest/meta-data/")
+    return server.url(f"/{case}.xml")
+
+
+BAD_INPUTS = [
+    ("http_404", Outcome.HTTP_ERROR, Feed.Health.FAILING, "not found"),
+    ("http_410", Outcome.HTTP_ERROR, Feed.Health.STOPPED, "removed this feed"),
+    ("http_500", Outcome.HTTP_ERROR, Feed.Health.FAILING, "server failed"),
+    ("timeout", Outcome.TIMEOUT, Feed.Health.FAILING, "second"),
+    ("connection_refused", Outcome.CONNECTION, Feed.Health.FAILING, "connect"),
+    ("body_50mb", Outcome.TOO_LARGE, Feed.Health.FAILING, "MB"),
+    ("gzip_bomb", Outcome.TOO_LARGE, Feed.Health.FAILING, "MB"),
+    ("invalid_xml", Outcome.PARSE_ERROR, Feed.Health.FAILING, "feed"),
+    ("html_not_feed", Outcome.PARSE_ERROR, Feed.Health.FAILING, "web page"),
+    ("redirect_loop", Outcome.HTTP_ERROR, Feed.Health.FAILING, "redirect"),
+    ("redirect_to_loopback_name", Outcome.BLOCKED, Feed.Health.FAILING, "private"),
+    ("redirect_to_metadata", Outcome.BLOCKED, Feed.Health.FAILING, "169.254.169.254"),
+]
+
+
+@pytest.mark.parametrize(("case", "outcome", "health", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_gives_clear_health_and_spares_other_feeds(
+    local_server, refresh_and_extract, case, outcome, health, message
+):
+    serve_publisher(local_server)
+    good = make_feed(local_server.url("/feed.xml"), "Good Publisher")
+    bad = make_feed(_route_bad(local_server, case), "Bad Publisher")
+    assert refresh_and_extract(bad) == outcome
+    assert refresh_and_extract(good) == Outcome.OK
+    bad.refresh_from_db()
+    assert bad.health == health
+    assert bad.error_count == 1
+    assert message.lower() in bad.last_error.lower()
+    assert bad.next_check_at > bad.last_checked_at
+    assert FetchAttempt.objects.get(feed=bad).outcome == outcome
+    assert Article.objects.filter(publisher=bad.publisher).count() == 0
+    assert Article.objects.filter(publisher=good.publisher, status=Article.Status.READY).count() == 3
+
+
+def test_entries_without_link_are_skipped_with_a_warning(local_server):
+    local_server.route(
+        "/nolink.xml",
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>No link here</title><description>Text</description></item>"
+        f"<item><title>Linked</title><link>{local_server.url('/news/x.html')}</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    feed = make_feed(local_server.url("/nolink.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    feed.refresh_from_db()
+    assert feed.health == Feed.Health.WARNING
+    assert "1 entries had no link" in feed.last_error
+    assert list(Article.objects.values_list("title", flat=True)) == ["Linked"]
+
+
+def test_feed_with_ten_thousand_entries_keeps_the_newest_thousand(local_server):
+    items = "".join(
+        f"<item><title>Item {n}</title><link>{local_server.url(f'/n/{n}.html')}</link>"
+        f"<pubDate>Mon, 02 Nov 2026 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d} GMT</pubDate></item>"
+        for n in range(10_000)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    local_server.route("/big.xml", gzip.compress(body.encode()), content_type="application/rss+xml",
+                       headers={"Content-Encoding": "gzip"})  # fmt: skip
+    feed = make_feed(local_server.url("/big.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    feed.refresh_from_db()
+    assert "only the newest 1000 were read" in feed.last_error
+    assert Article.objects.count() == 1000
+
+
+def test_page_that_cannot_be_fetched_keeps_the_feed_excerpt(local_server, refresh_and_extract):
+    articles = sample_articles()
+    local_server.route("/feed.xml", rss_feed(local_server.base_url, "Site", articles[:1]),
+                       content_type="application/rss+xml")  # fmt: skip
+    feed = make_feed(local_server.url("/feed.xml"))
+    refresh_and_extract(feed)
+    article = Article.objects.get()
+    assert article.status == Article.Status.EXCERPT_ONLY
+    assert "HTTP 404" in article.extraction_note
+    assert "140 million" in article.summary_html_safe
+
+
+def test_robots_txt_disallow_is_respected_for_pages(local_server, refresh_and_extract):
+    serve_publisher(local_server)
+    local_server.route("/robots.txt", "User-agent: *\nDisallow: /news/\n", content_type="text/plain")
+    feed = make_feed(local_server.url("/feed.xml"))
+    refresh_and_extract(feed)
+    assert local_server.hits("/news/harbour-bridge.html") == 0
+    assert set(Article.objects.values_list("status", flat=True)) == {Article.Status.EXCERPT_ONLY}
+    assert "robots.txt" in Article.objects.first().extraction_note

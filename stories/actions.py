@@ -1,0 +1,287 @@
+"""The only writer of stories, vectors, hashtags and related lists.
+
+process_articles(article_ids), run after extraction:
+    1. a vector (title + lead) and a text signature for each article, stored
+    2. hashtags
+    3. under the clustering lock: a near-copy of an article in the window is folded into the original;
+       every other article joins the best story near it or starts one
+    4. related lists for the new articles, and new same-story members added to the lists of the
+       articles whose story grew
+"""
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min
+from django.utils.html import strip_tags
+
+from articles import dedupe
+from articles.models import Article
+from core import clock
+
+from . import clustering, embeddings, hashtags, related
+from .index import shared_index
+from .models import ArticleHashtag, ArticleVector, ClusteringLock, Hashtag, RelatedArticle, Story
+
+# Earlier articles an article is compared with when choosing its story (clustering.assign_story).
+NEIGHBOURS = 30
+# Candidates ranked for an article's related list: nearest by vector, plus its story's members.
+RELATED_CANDIDATES = 60
+STORY_MEMBERS_CONSIDERED = 50
+RELATED_WINDOW = timedelta(days=7)
+RELATED_PER_ARTICLE = 8
+# Members of a grown story whose lists take in the new members (the most recent first).
+REFRESH_MEMBERS = 60
+
+
+def article_text(article: Article) -> str:
+    """The text the story stages read: the extracted body, else the feed's excerpt."""
+    return article.body_text or strip_tags(article.summary_html_safe)
+
+
+# ---------------------------------------------------------------- signals cache
+
+_SIGNALS_MAX = 50_000
+_signals: OrderedDict[int, tuple[clustering.ArticleSignals, str]] = OrderedDict()
+_signals_lock = threading.Lock()
+
+
+def _load_signals(article_ids: Iterable[int]) -> dict[int, tuple[clustering.ArticleSignals, str]]:
+    """ArticleSignals (and publisher name) per article; bodies never change once processed, so cache."""
+    wanted = set(article_ids)
+    with _signals_lock:
+        found = {i: _signals[i] for i in wanted if i in _signals}
+    missing = wanted - found.keys()
+    if missing:
+        rows = ArticleVector.objects.filter(article_id__in=missing).values_list(
+            "article_id", "vector", "article__title", "article__body_text", "article__summary_html_safe",
+            "article__publisher_id", "article__publisher__name", "article__published_at",
+        )  # fmt: skip
+        for article_id, blob, title, body, summary, publisher_id, publisher_name, published in rows:
+            signals = clustering.make_signals(
+                article_id=article_id, publisher_id=publisher_id, published=published, title=title,
+                body=body or strip_tags(summary), vector=embeddings.from_bytes(bytes(blob)),
+            )  # fmt: skip
+            found[article_id] = (signals, publisher_name)
+        with _signals_lock:
+            for article_id in missing & found.keys():
+                _signals[article_id] = found[article_id]
+            while len(_signals) > _SIGNALS_MAX:
+                _signals.popitem(last=False)
+    return found
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def process_articles(article_ids: Sequence[int]) -> int:
+    articles = list(
+        Article.objects.filter(pk__in=article_ids, processed_at__isnull=True)
+        .exclude(status=Article.Status.PENDING)
+        .select_related("publisher")
+        .order_by("published_at", "pk")
+    )
+    if not articles:
+        return 0
+    # 1. vectors and signatures
+    encoder = embeddings.get_encoder(settings.MODELS_DIR)
+    texts = [article_text(a) for a in articles]
+    vectors = encoder.encode([clustering.embedding_text(a.title, t) for a, t in zip(articles, texts, strict=True)])
+    signatures = [dedupe.signature(t) for t in texts]
+    ArticleVector.objects.bulk_create(
+        [
+            ArticleVector(
+                article=a, model=embeddings.MODEL_NAME, dimension=embeddings.DIMENSION,
+                vector=embeddings.to_bytes(v), text_signature=s.to_bytes() if s else None,
+                published_at=a.published_at,
+            )
+            for a, v, s in zip(articles, vectors, signatures, strict=True)
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    # 2. hashtags
+    _store_hashtags(articles, texts)
+    # 3. copies and stories
+    grown: dict[int, set[int]] = defaultdict(set)  # story → articles that joined it now
+    with transaction.atomic():
+        ClusteringLock.objects.select_for_update().get_or_create(name="stories")
+        index = shared_index()
+        index.refresh()
+        for article, vector, signature in zip(articles, vectors, signatures, strict=True):
+            story_id = _fold_copy(article, signature, index) or _assign_story(article, vector, index)
+            grown[story_id].add(article.pk)
+        _update_story_counts(grown.keys())
+    # 4. related lists
+    new_ids = [a.pk for a in articles]
+    refresh_related(new_ids, grown)
+    Article.objects.filter(pk__in=new_ids).update(processed_at=clock.now())
+    return len(articles)
+
+
+def _store_hashtags(articles: list[Article], texts: list[str]) -> None:
+    tags_by_article = {a.pk: hashtags.hashtags_for(a.title, t) for a, t in zip(articles, texts, strict=True)}
+    all_tags = {tag.slug: tag for tags in tags_by_article.values() for tag in tags}
+    if not all_tags:
+        return
+    Hashtag.objects.bulk_create(
+        [Hashtag(slug=t.slug[:100], label=t.label[:100]) for t in all_tags.values()], ignore_conflicts=True
+    )
+    ids = dict(Hashtag.objects.filter(slug__in=list(all_tags)).values_list("slug", "pk"))
+    ArticleHashtag.objects.bulk_create(
+        [
+            ArticleHashtag(article_id=article_id, hashtag_id=ids[tag.slug], rank=n)
+            for article_id, tags in tags_by_article.items()
+            for n, tag in enumerate(tags)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _fold_copy(article: Article, signature, index) -> int | None:
+    """Fold a near-copy of an earlier article into the original; returns the story it joins."""
+    if signature is None:
+        return None
+    near = [
+        article_id
+        for article_id, _ in index.duplicates.near(signature)
+        if article_id != article.pk and index.within(article_id, article.published_at, clustering.LOOKBACK)
+    ]
+    if not near:
+        return None
+    group = list(
+        Article.objects.filter(pk__in=near, duplicate_of__isnull=True, story__isnull=False).select_related("publisher")
+    )
+    if not group:
+        return None
+    copies = [_as_copy(a) for a in group]
+    original_id = dedupe.find_original(_as_copy(article), copies)
+    if original_id == article.pk:
+        # The newcomer is the original (its text is credited, or it was published first).
+        story_id = group[0].story_id
+        Article.objects.filter(pk__in=[a.pk for a in group]).update(duplicate_of=article.pk)
+        Article.objects.filter(pk=article.pk).update(story_id=story_id)
+        return story_id
+    original = next(a for a in group if a.pk == original_id)
+    Article.objects.filter(pk=article.pk).update(duplicate_of=original.pk, story_id=original.story_id)
+    return original.story_id
+
+
+def _as_copy(article: Article) -> dedupe.Copy:
+    text = article_text(article)
+    return dedupe.Copy(article.pk, article.published_at, article.publisher.name, text[:2000] + " " + text[-1000:])
+
+
+def _assign_story(article: Article, vector: np.ndarray, index) -> int:
+    found = index.nearest(
+        vector, around=article.published_at, window=clustering.LOOKBACK, k=NEIGHBOURS, exclude=frozenset({article.pk})
+    )
+    signals = _load_signals([article.pk, *(n.article_id for n in found)])
+    story_of = dict(Article.objects.filter(pk__in=[n.article_id for n in found]).values_list("pk", "story_id"))
+    neighbours = [
+        clustering.Neighbour(signals[n.article_id][0], story_of.get(n.article_id)) for n in found if n.article_id in signals
+    ]
+    assignment = clustering.assign_story(signals[article.pk][0], neighbours)
+    story_id = assignment.story_id
+    if story_id is None:
+        story_id = Story.objects.create(
+            title=article.title, first_published_at=article.published_at, last_published_at=article.published_at
+        ).pk
+    Article.objects.filter(pk=article.pk).update(story_id=story_id)
+    return story_id
+
+
+def _update_story_counts(story_ids: Iterable[int]) -> None:
+    for story_id in story_ids:
+        stats = Article.objects.filter(story_id=story_id).aggregate(
+            first=Min("published_at"), last=Max("published_at"), articles=Count("pk"),
+        )  # fmt: skip
+        publishers = (
+            Article.objects.filter(story_id=story_id, duplicate_of__isnull=True).values("publisher").distinct().count()
+        )
+        Story.objects.filter(pk=story_id).update(
+            first_published_at=stats["first"], last_published_at=stats["last"],
+            article_count=stats["articles"], publisher_count=publishers,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------- related
+
+
+def refresh_related(new_ids: Sequence[int], grown: dict[int, set[int]]) -> None:
+    """Rank related lists for new articles; add new same-story members to the grown stories' lists."""
+    index = shared_index()
+    candidates: dict[int, set[int]] = {}
+    story_of = dict(Article.objects.filter(pk__in=new_ids).values_list("pk", "story_id"))
+    new_signals = _load_signals(new_ids)
+    members = _story_members(grown.keys())
+    for article_id in new_ids:
+        if article_id not in new_signals:
+            continue
+        signals = new_signals[article_id][0]
+        near = index.nearest(signals.vector, around=signals.published, window=RELATED_WINDOW, k=RELATED_CANDIDATES,
+                             exclude=frozenset({article_id}))  # fmt: skip
+        candidates[article_id] = {n.article_id for n in near} | set(members.get(story_of.get(article_id), ()))
+    # Articles already listed whose story took in new members now: their lists take the newcomers in.
+    for story_id, joined in grown.items():
+        for member in members.get(story_id, [])[:REFRESH_MEMBERS]:
+            if member not in candidates:
+                current = RelatedArticle.objects.filter(article_id=member).values_list("related_id", flat=True)
+                candidates[member] = set(current) | joined
+    _rank_and_store(candidates)
+
+
+def _story_members(story_ids: Iterable[int]) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        Article.objects.filter(story_id__in=list(story_ids), duplicate_of__isnull=True)
+        .order_by("-published_at")
+        .values_list("story_id", "pk")
+    )
+    for story_id, article_id in rows:
+        if len(members[story_id]) < STORY_MEMBERS_CONSIDERED:
+            members[story_id].append(article_id)
+    return members
+
+
+def _rank_and_store(candidates: dict[int, set[int]]) -> None:
+    everyone = set(candidates) | {c for cands in candidates.values() for c in cands}
+    signals = _load_signals(everyone)
+    meta = {
+        pk: (story_id, duplicate_of)
+        for pk, story_id, duplicate_of in Article.objects.filter(pk__in=everyone).values_list(
+            "pk", "story_id", "duplicate_of_id"
+        )
+    }
+    tags: dict[int, set[str]] = defaultdict(set)
+    for article_id, label in ArticleHashtag.objects.filter(article_id__in=everyone).values_list(
+        "article_id", "hashtag__label"
+    ):
+        tags[article_id].add("#" + label)
+    rows = []
+    for article_id, cands in candidates.items():
+        if article_id not in signals or meta.get(article_id, (None, None))[1] is not None:
+            continue
+        story_id = meta[article_id][0]
+        pool = [
+            related.RelatedCandidate(
+                signals=signals[c][0], story_id=meta[c][0], hashtags=frozenset(tags[c]), publisher_name=signals[c][1]
+            )
+            for c in cands
+            if c in signals and c != article_id and meta.get(c, (None, 1))[1] is None
+        ]
+        ranked = related.rank(signals[article_id][0], story_id, frozenset(tags[article_id]), pool,
+                              k=RELATED_PER_ARTICLE)  # fmt: skip
+        rows += [
+            RelatedArticle(article_id=article_id, related_id=item.article_id, rank=n, score=item.score,
+                           reason=item.reason[:300])
+            for n, item in enumerate(ranked)
+        ]  # fmt: skip
+    with transaction.atomic():
+        RelatedArticle.objects.filter(article_id__in=list(candidates)).delete()
+        RelatedArticle.objects.bulk_create(rows, ignore_conflicts=True)
+

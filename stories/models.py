@@ -1,0 +1,76 @@
+"""How articles relate: stories (coverage of one event), vectors, hashtags, related lists."""
+
+from django.db import models
+from django.urls import reverse
+
+
+class Story(models.Model):
+    title = models.CharField(max_length=500)
+    first_published_at = models.DateTimeField()
+    last_published_at = models.DateTimeField(db_index=True)
+    article_count = models.PositiveIntegerField(default=0)
+    publisher_count = models.PositiveIntegerField(default=0, help_text="Distinct publishers, copies counted once.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "stories"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("story", args=[self.pk])
+
+
+class ArticleVector(models.Model):
+    """An article's embedding and text signature. The id grows with insertion, so each worker loads new rows
+    incrementally into its in-memory index."""
+
+    article = models.OneToOneField("articles.Article", on_delete=models.CASCADE, related_name="vector")
+    model = models.CharField(max_length=64)
+    dimension = models.PositiveSmallIntegerField()
+    vector = models.BinaryField()
+    text_signature = models.BinaryField(null=True, blank=True, help_text="MinHash of the body, for finding copies.")
+    published_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.model} vector of article {self.article_id}"
+
+
+class Hashtag(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=100)
+
+    def __str__(self):
+        return f"#{self.label}"
+
+    def get_absolute_url(self):
+        return reverse("hashtag", args=[self.slug])
+
+
+class ArticleHashtag(models.Model):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="article_hashtags")
+    hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="article_hashtags")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "hashtag"], name="unique_article_hashtag")]
+        ordering = ["rank"]
+
+
+class RelatedArticle(models.Model):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "related"], name="unique_related_pair")]
+        ordering = ["rank"]
+
+
+class ClusteringLock(models.Model):
+    """One row, locked while a worker assigns stories, so two workers never start the same story twice."""
+
+    name = models.CharField(max_length=20, unique=True)

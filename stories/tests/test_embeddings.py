@@ -1,0 +1,211 @@
+"""The ONNX encoder against the reference sentence-transformers model, plus its own contracts.
+
+The reference (PyTorch) is a test-time dependency only; without it these tests FAIL, they do not
+skip. Install it with:
+
+    .venv/bin/pip install torch==2.13.0        # the local CPU wheel; never an unpinned torch
+    .venv/bin/pip install sentence-transformers
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stories import embeddings
+from stories.embeddings import (
+    DIMENSION,
+    MAX_LENGTH,
+    Encoder,
+    ModelIntegrityError,
+    default_model_dir,
+    from_bytes,
+    get_encoder,
+    to_bytes,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+TRUTH = REPO.parent / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def encoder(cache_dir: Path) -> Encoder:
+    return Encoder(cache_dir, threads=2)
+
+
+@pytest.fixture(scope="module")
+def news_texts() -> list[str]:
+    """30 real news texts: 10 headlines, 10 headline + lead, 10 whole articles over 256 tokens."""
+    if not TRUTH.is_file():
+        pytest.fail(f"evaluation texts not found at {TRUTH} (the shared eval mirrors)")
+    docs = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs.sort(key=lambda d: d["doc_id"])
+    by_length = sorted(docs, key=lambda d: len(d["body"]))
+    headlines = [d["title"] for d in docs[:10]]
+    leads = [d["title"] + "\n\n" + d["body"].split("\n\n")[0] for d in docs[10:20]]
+    whole = [d["title"] + "\n\n" + d["body"] for d in by_length[-40::4]]
+    return headlines + leads + whole
+
+
+@pytest.fixture(scope="module")
+def reference_model():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import torch  # noqa: F401
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        pytest.fail(
+            f"the reference model needs PyTorch and sentence-transformers ({exc}); install them with\n"
+            "  .venv/bin/pip install torch==2.13.0\n  .venv/bin/pip install sentence-transformers"
+        )
+    model = SentenceTransformer(str(default_model_dir()), device="cpu")
+    assert model.max_seq_length == MAX_LENGTH
+    return model
+
+
+def test_matches_reference_sentence_transformers(encoder, news_texts, reference_model):
+    lengths = [len(ids) for ids in encoder.tokenize(news_texts)]
+    assert max(lengths) == MAX_LENGTH, "some texts must be long enough to be truncated"
+    assert sum(n == MAX_LENGTH for n in lengths) >= 10
+    assert min(lengths) < 32
+
+    ours = encoder.encode(news_texts, batch_size=8)
+    reference = reference_model.encode(news_texts, batch_size=8, convert_to_numpy=True)
+    reference = reference / np.linalg.norm(reference, axis=1, keepdims=True)
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() >= 0.999, cosines
+    assert cosines.min() >= 0.99999  # fp32 both ways: the same model, not an approximation
+
+
+def test_tampered_weights_are_refused(tmp_path: Path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model_dir)
+    weights = model_dir / "model.safetensors"
+    with weights.open("r+b") as fh:
+        fh.seek(weights.stat().st_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    cache = tmp_path / "cache"
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        Encoder(cache, model_dir=model_dir)
+    assert not list(cache.glob("*.onnx")) if cache.exists() else True
+
+
+def test_missing_weights_are_refused(tmp_path: Path):
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        Encoder(tmp_path / "cache", model_dir=tmp_path)
+
+
+def test_conversion_is_cached(encoder, cache_dir, monkeypatch):
+    files = list(cache_dir.glob("*.onnx"))
+    assert [f.name for f in files] == [encoder.model_path.name]
+    assert embeddings.WEIGHTS_SHA256[:16] in encoder.model_path.name
+    before = encoder.model_path.stat()
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("the cached graph should have been reused")
+
+    monkeypatch.setattr(embeddings, "build_onnx_model", no_conversion)
+    again = Encoder(cache_dir, threads=1)
+    after = again.model_path.stat()
+    assert again.model_path == encoder.model_path
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    assert not [p for p in cache_dir.iterdir() if p.name.endswith(".tmp")]
+    np.testing.assert_allclose(again.encode(["cached"]), encoder.encode(["cached"]), atol=1e-6)
+
+
+def test_batches_restore_input_order(encoder, news_texts):
+    texts = [*news_texts[:12], "", "a", news_texts[25]]
+    one_by_one = np.vstack([encoder.encode([t]) for t in texts])
+    batched = encoder.encode(texts, batch_size=4)
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    shuffled = encoder.encode(texts[::-1], batch_size=5)[::-1]
+    np.testing.assert_allclose(shuffled, one_by_one, atol=1e-5)
+
+
+def test_empty_inputs(encoder):
+    vectors = encoder.encode(["", "   ", "\n"])
+    assert vectors.shape == (3, DIMENSION)
+    assert np.isfinite(vectors).all()
+    assert encoder.encode([]).shape == (0, DIMENSION)
+    with pytest.raises(TypeError):
+        encoder.encode("not a list")
+
+
+def test_vectors_are_unit_length_float32(encoder, news_texts):
+    vectors = encoder.encode(news_texts)
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (len(news_texts), DIMENSION)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_similar_texts_are_closer(encoder):
+    a, b, c = encoder.encode(
+        [
+            "Earthquake of magnitude 6.1 strikes off the coast of Indonesia",
+            "A strong quake hit waters near Indonesia on Tuesday",
+            "The central bank left interest rates unchanged",
+        ]
+    )
+    assert a @ b > a @ c + 0.2
+
+
+def test_bytes_round_trip(encoder):
+    vector = encoder.encode(["round trip"])[0]
+    data = to_bytes(vector)
+    assert isinstance(data, bytes) and len(data) == DIMENSION * 4
+    back = from_bytes(data)
+    assert back.dtype == np.float32 and back.flags.writeable
+    np.testing.assert_array_equal(back, vector)
+    np.testing.assert_array_equal(from_bytes(memoryview(data)), vector)
+    assert to_bytes(np.array([1.0, -2.5])) == struct.pack("<2f", 1.0, -2.5)
+
+
+def test_get_encoder_is_one_per_directory(cache_dir):
+    results: list[Encoder] = []
+    threads = [threading.Thread(target=lambda: results.append(get_encoder(cache_dir))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and all(r is results[0] for r in results)
+    assert get_encoder(str(cache_dir)) is results[0]
+
+
+def test_max_length_is_validated(cache_dir):
+    with pytest.raises(ValueError):
+        Encoder(cache_dir, max_length=1000)
+
+
+def test_onnxruntime_writes_nothing_under_home(cache_dir, tmp_path):
+    """ONNX Runtime 1.32 writes a telemetry device id under ~/.cache on import unless opted out."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORT_", "XDG_"))}
+    env.update(HOME=str(home), PYTHONPATH=str(REPO))
+    code = (
+        "import sys; from pathlib import Path; from stories.embeddings import Encoder;"
+        "print(Encoder(Path(sys.argv[1]), threads=1).encode(['x']).shape)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(cache_dir)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(1, 384)" in done.stdout
+    assert list(home.iterdir()) == []

@@ -1,0 +1,23 @@
+"""The scheduler loop: every few seconds, queue a refresh for each feed whose next check is due.
+Several schedulers may run: claiming a feed is an atomic UPDATE on its next_check_at."""
+
+import logging
+import threading
+
+from django.db import close_old_connections
+
+from core import clock
+from ingest import tasks
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 15
+
+
+def run_forever(stop: threading.Event) -> None:
+    while not stop.is_set():
+        close_old_connections()
+        queued = tasks.enqueue_due_feeds(clock.now())
+        if queued:
+            logger.info("queued feed refreshes", extra={"count": queued})
+        stop.wait(TICK_SECONDS)

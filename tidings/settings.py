@@ -1,0 +1,159 @@
+"""Tidings settings: every environment variable is read here, once, and nowhere else.
+
+TIDINGS_ENV            "development" (default) or "production"; production requires a secret key
+TIDINGS_DEBUG          "1" turns on Django's debug pages (never on by default)
+TIDINGS_SECRET_KEY     required in production; in development generated once into var/secret_key
+TIDINGS_DATA_DIR       where the SQLite file, the secret key and converted models live (default ./var)
+DATABASE_URL           default sqlite:///<data dir>/tidings.sqlite3; postgres://… for the scaled setup
+TIDINGS_ALLOW_PRIVATE_HOSTS  comma-separated hosts the fetcher may reach although they are private
+                       (tests and local mirrors use 127.0.0.1)
+TIDINGS_ALLOWED_HOSTS  comma-separated host names served (default: localhost, 127.0.0.1)
+TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
+TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENVIRONMENT = os.environ.get("TIDINGS_ENV", "development")
+DEBUG = os.environ.get("TIDINGS_DEBUG", "") == "1"
+DATA_DIR = Path(os.environ.get("TIDINGS_DATA_DIR", BASE_DIR / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("TIDINGS_SECRET_KEY", "")
+    if key:
+        return key
+    if ENVIRONMENT == "production":
+        raise ImproperlyConfigured("TIDINGS_SECRET_KEY must be set when TIDINGS_ENV=production.")
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+_database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'tidings.sqlite3'}"
+if ENVIRONMENT == "production" and "DATABASE_URL" not in os.environ:
+    raise ImproperlyConfigured("DATABASE_URL must be set when TIDINGS_ENV=production.")
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets the web server read while workers write; IMMEDIATE transactions take the write lock
+    # up front so two writers queue on busy_timeout instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+            " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+        ),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("TIDINGS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
+]
+ALLOW_PRIVATE_HOSTS = frozenset(
+    h.strip().lower() for h in os.environ.get("TIDINGS_ALLOW_PRIVATE_HOSTS", "").split(",") if h.strip()
+)
+MODELS_DIR = DATA_DIR / "models"
+WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
+FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "tidings",
+    "core",
+    "sources",
+    "ingest",
+    "articles",
+    "stories",
+    "web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tidings.urls"
+WSGI_APPLICATION = "tidings.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TIDINGS_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "pages"],
+    }
+}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files straight from the apps: `tidings run` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+if ENVIRONMENT == "production":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TIDINGS_LOG_LEVEL", "WARNING")},
+    "loggers": {"django_tasks": {"level": "WARNING"}, "trafilatura": {"level": "ERROR"}},
+}

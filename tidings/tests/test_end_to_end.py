@@ -1,0 +1,64 @@
+"""End to end through the real commands: a publisher served on 127.0.0.1, `import-opml` from its
+URL, `ingest --until-idle` with forked workers over the database queue, the article page rendered."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article
+from ingest.models import FetchAttempt
+from ingest.tests.publisher_site import opml_for, serve_publisher
+from sources.models import Feed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(settings):
+    settings.ALLOW_PRIVATE_HOSTS = frozenset({"127.0.0.1"})
+
+
+def test_import_ingest_and_read_the_article_page(local_server, client):
+    articles = serve_publisher(local_server, site="The Harbour Times")
+    local_server.route(
+        "/sources.opml",
+        opml_for([("The Harbour Times", local_server.url("/feed.xml"))], licence="CC BY 4.0", display="full_text"),
+        content_type="text/x-opml",
+    )
+    out = io.StringIO()
+    call_command("import_opml", local_server.url("/sources.opml"), stdout=out)
+    assert out.getvalue().startswith("Imported 1 new feeds")
+
+    call_command("ingest", "--until-idle", "--workers", "2", "--progress", "never", stdout=io.StringIO())
+    assert Article.objects.filter(status=Article.Status.READY).count() == len(articles)
+    assert Feed.objects.get().health == Feed.Health.OK
+
+    article = Article.objects.get(title="Harbour bridge reopens after two-year repair")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<h1>Harbour bridge reopens after two-year repair</h1>" in page
+    assert "The Harbour Times" in page and "17 hours ago" in page
+    assert "Engineers replaced all 212 steel cables" in page
+    assert "Most read" not in page.split('class="body"')[1].split("</div>")[0]
+    assert "Licence: CC BY 4.0" in page
+
+    # A second ingest of the unchanged publisher: 304 for the feed, no page downloaded again.
+    call_command("ingest", "--until-idle", "--workers", "1", "--progress", "never", stdout=io.StringIO())
+    assert FetchAttempt.objects.filter(kind=FetchAttempt.Kind.FEED).first().outcome == FetchAttempt.Outcome.NOT_MODIFIED
+    assert local_server.hits("/feed.xml") == 2
+    assert local_server.hits("/news/harbour-bridge.html") == 1
+
+
+def test_export_writes_one_json_line_per_article(local_server):
+    serve_publisher(local_server)
+    local_server.route("/sources.opml", opml_for([("Times", local_server.url("/feed.xml"))]))
+    call_command("import_opml", local_server.url("/sources.opml"), stdout=io.StringIO())
+    call_command("ingest", "--until-idle", "--workers", "1", "--progress", "never", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("export", "--format", "jsonl", stdout=out, stderr=io.StringIO())
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 3
+    assert set(rows[0]) == {"url", "title", "body_text", "published", "story_id", "related", "duplicate_of"}
+    assert all(row["url"].endswith(".html?utm_source=rss") for row in rows)
+    assert all(row["published"].endswith("Z") for row in rows)

@@ -1,0 +1,36 @@
+"""Template filters for how news sites show time: "17 hours ago", then a date once a week old."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from core import clock
+
+register = template.Library()
+
+RELATIVE_FOR = timedelta(days=7)
+
+
+@register.filter
+def news_time(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    now = now or clock.now()
+    delta = now - value
+    if delta > RELATIVE_FOR:
+        return date_format(timezone.localtime(value), "j M Y")
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)

@@ -1,0 +1,119 @@
+"""Pages: what a reader sees, escaped, with pinned query counts."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils.text import slugify
+
+from articles.models import Article
+from sources.models import Feed, Publisher
+from web.templatetags.tidings import news_time
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("delta", "shown"),
+    [
+        (timedelta(seconds=20), "just now"),
+        (timedelta(minutes=1), "1 minute ago"),
+        (timedelta(minutes=59), "59 minutes ago"),
+        (timedelta(hours=17), "17 hours ago"),
+        (timedelta(days=1, hours=2), "1 day ago"),
+        (timedelta(days=6, hours=23), "6 days ago"),
+        (timedelta(days=8), "21 Nov 2026"),
+    ],
+)
+def test_news_time_is_relative_for_a_week_then_a_date(delta, shown):
+    assert news_time(NOW - delta, NOW) == shown
+
+
+def make_publisher(name="Harbour Times", *, full_text=False, licence="All rights reserved (excerpt only)"):
+    policy = Publisher.DisplayPolicy.FULL_TEXT if full_text else Publisher.DisplayPolicy.EXCERPT
+    return Publisher.objects.create(name=name, slug=slugify(name) or "publisher", licence=licence,
+                                    display_policy=policy)  # fmt: skip
+
+
+def make_article(publisher, n=1, *, title=None, hours_ago=17, body="<p>Body text of the article.</p>"):
+    from django.utils import timezone
+
+    return Article.objects.create(
+        publisher=publisher, url=f"https://example.org/{publisher.slug}/{n}", canonical_url=f"https://example.org/{n}",
+        url_hash=f"{publisher.pk}-{n}", title=title or f"Headline number {n}", body_html_safe=body,
+        body_text="Body text of the article. " * 10, published_at=timezone.now() - timedelta(hours=hours_ago),
+        status=Article.Status.READY,
+    )  # fmt: skip
+
+
+def test_article_page_shows_headline_source_time_attribution_and_empty_comments(client):
+    publisher = make_publisher("The Conversation", full_text=True, licence="CC BY-ND 4.0")
+    article = make_article(publisher, title="Why the harbour bridge needed 212 new cables")
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Why the harbour bridge needed 212 new cables</h1>" in page
+    assert ">The Conversation</a>" in page
+    assert "17 hours ago" in page
+    assert "<p>Body text of the article.</p>" in page
+    assert "Originally published by" in page and "CC BY-ND 4.0" in page
+    assert f'href="{article.url}"' in page
+    assert "No comments yet..." in page
+
+
+def test_excerpt_policy_hides_full_body_and_links_to_the_original(client):
+    publisher = make_publisher()
+    article = make_article(publisher, body="<p>FULL BODY SHOULD NOT APPEAR</p>")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "FULL BODY SHOULD NOT APPEAR" not in page
+    assert "Read the full article at Harbour Times" in page
+    assert "Tidings shows an excerpt" in page
+
+
+def test_publisher_text_is_escaped_everywhere(client):
+    publisher = make_publisher("<script>alert('p')</script>")
+    make_article(publisher, title="<img src=x onerror=alert(1)> headline")
+    for url in (reverse("home"), reverse("publishers"), publisher.get_absolute_url(),
+                Article.objects.get().get_absolute_url()):  # fmt: skip
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page
+        assert "<img src=x onerror" not in page
+        assert "&lt;script&gt;alert(&#x27;p&#x27;)&lt;/script&gt;" in page
+        if url != reverse("publishers"):
+            assert "&lt;img src=x onerror=alert(1)&gt; headline" in page
+
+
+def test_home_lists_newest_first_paginated_and_filters_by_publisher(client, django_assert_num_queries):
+    first, second = make_publisher("Alpha News"), make_publisher("Beta Post")
+    for n in range(35):
+        make_article(first, n, hours_ago=n + 1)
+    make_article(second, 100, title="Only in Beta", hours_ago=0)
+    with django_assert_num_queries(3):
+        page = client.get(reverse("home")).content.decode()
+    assert page.index("Only in Beta") < page.index("Headline number 0")
+    assert "Page 1 of 2" in page
+    filtered = client.get(reverse("home"), {"publisher": "beta-post"}).content.decode()
+    assert "Only in Beta" in filtered and "Headline number 0" not in filtered
+    assert client.get(reverse("home"), {"publisher": "nobody"}).status_code == 404
+
+
+def test_sources_page_shows_each_feeds_health(client, django_assert_num_queries):
+    from django.utils import timezone
+
+    publisher = make_publisher()
+    Feed.objects.create(publisher=publisher, url="https://example.org/ok.xml", next_check_at=timezone.now(),
+                        health=Feed.Health.OK, last_checked_at=timezone.now())  # fmt: skip
+    Feed.objects.create(publisher=publisher, url="https://example.org/bad.xml", next_check_at=timezone.now(),
+                        health=Feed.Health.FAILING, error_count=3,
+                        last_error="The feed address was not found (HTTP 404).")  # fmt: skip
+    with django_assert_num_queries(2):
+        page = client.get(reverse("sources")).content.decode()
+    assert "The feed address was not found (HTTP 404)." in page
+    assert "3 failed in a row" in page
+    assert "Working: 1" in page and "Failing: 1" in page
+
+
+def test_unknown_article_is_404(client):
+    assert client.get(reverse("article", args=[999])).status_code == 404
