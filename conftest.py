@@ -25,3 +25,13 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/feed.xml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_story_caches():
+    """Each test starts with empty in-process story caches: a rolled-back database reuses ids."""
+    from stories.actions import reset_caches
+
+    reset_caches()
+    yield
+    reset_caches()

@@ -76,8 +76,10 @@ def run_mirror(mirror: str, worst: int, baseline: bool, variants: tuple[str, ...
         for i, page in enumerate(pages):
             for name in variants:
                 start = time.perf_counter()
-                try:
-                    art = extract(page["html"], url=page["abs_url"], template=tmpl[name][i])
+                try:  # as the pipeline does: parse once, fingerprint, extract
+                    parsed = boilerplate.parse_page(page["html"])
+                    boilerplate.block_fingerprints(parsed)
+                    art = extract(parsed, url=page["abs_url"], template=tmpl[name][i])
                     text = art.body_text
                     if name == "full":
                         methods[art.method] += 1

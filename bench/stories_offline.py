@@ -223,7 +223,7 @@ def fit(corpora: list[Corpus], *, k: int) -> dict[str, float]:
     x, y, w = np.array(xs), np.array(ys), np.array(ws)
     x1 = np.hstack([np.ones((len(x), 1)), x])
     beta = np.zeros(x1.shape[1])
-    for _ in range(20000):
+    for _ in range(3000):
         p = 1 / (1 + np.exp(-(x1 @ beta)))
         grad = x1.T @ ((p - y) * w) / w.sum() + 1e-4 * np.r_[0, beta[1:]]
         beta -= 2.0 * grad

@@ -127,9 +127,12 @@ def _tag(element) -> str:
     return element.tag if isinstance(element.tag, str) else ""
 
 
+_CONTAINER_TAGS = tuple(BLOCK_TAGS | {"br"})
+
+
 def _is_container(element) -> bool:
     """An inline element holding a <br> or a block is walked like a block."""
-    return any(_tag(d) in BLOCK_TAGS or _tag(d) == "br" for d in element.iterdescendants())
+    return next(element.iterdescendants(*_CONTAINER_TAGS), None) is not None
 
 
 def _inline_text(element, seg: Segment, in_link: bool) -> None:
@@ -179,13 +182,18 @@ def iter_segments(block) -> Iterator[Segment]:
     yield seg
 
 
+def _block_elements(root) -> Iterator:
+    """Block elements under `root` (itself included) in document order, outside SKIP_TAGS subtrees."""
+    if _tag(root) in SKIP_TAGS or any(_tag(a) in SKIP_TAGS for a in root.iterancestors()):
+        return
+    for element in root.iter(*BLOCK_TAGS):
+        if next(element.iterancestors(*SKIP_TAGS), None) is None:
+            yield element
+
+
 def iter_blocks(root) -> Iterator[tuple[Segment, str]]:
     """(segment, normalised text) for every non-empty segment of every block, in document order."""
-    for element in root.iter():
-        if _tag(element) not in BLOCK_TAGS:
-            continue
-        if any(_tag(a) in SKIP_TAGS for a in element.iterancestors()):
-            continue
+    for element in _block_elements(root):
         for seg in iter_segments(element):
             text = normalise_block_text(seg.text)
             if text:
@@ -204,12 +212,56 @@ def parse(html: str | bytes):
         return None
 
 
-def block_fingerprints(html: str | bytes) -> frozenset[str]:
+class ParsedPage:
+    """A page parsed once, for both `block_fingerprints` and `extraction.extract`.
+
+    `extract` takes the tree over (it removes blocks from it), with the text segments walked for
+    the fingerprints: fingerprint the page first. The fingerprints are kept, so asking again after
+    `extract` costs nothing; if they were never asked for before, a fresh parse of `html` serves.
+    """
+
+    __slots__ = ("_blocks", "_fingerprints", "_root", "html")
+
+    def __init__(self, html: str | bytes):
+        self.html = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html
+        self._root = parse(self.html)
+        self._blocks: list[tuple[Segment, str]] | None = None
+        self._fingerprints: frozenset[str] | None = None
+
+    @property
+    def fingerprints(self) -> frozenset[str]:
+        if self._fingerprints is None:
+            if self._root is not None:
+                self._blocks = list(iter_blocks(self._root))
+                self._fingerprints = _fingerprints_of_blocks(self._blocks)
+            else:
+                self._fingerprints = _fingerprints_of(parse(self.html))
+        return self._fingerprints
+
+    def take_tree(self) -> tuple[object, list[tuple[Segment, str]] | None]:
+        """The parsed tree and its segments (None if not walked yet), handed over once."""
+        root, blocks, self._root, self._blocks = self._root, self._blocks, None, None
+        return (root, blocks) if root is not None else (parse(self.html), None)
+
+
+def parse_page(html: str | bytes) -> ParsedPage:
+    """Parse `html` once: pass the result to `block_fingerprints`, then to `extraction.extract`."""
+    return ParsedPage(html)
+
+
+def block_fingerprints(html: str | bytes | ParsedPage) -> frozenset[str]:
     """Short hex hashes of the page's text blocks (normalised own text of each block element)."""
-    root = html if not isinstance(html, str | bytes) else parse(html)
-    if root is None:
-        return frozenset()
-    return frozenset(segment_fingerprint(seg, text) for seg, text in iter_blocks(root) if template_candidate(seg, text))
+    if isinstance(html, ParsedPage):
+        return html.fingerprints
+    return _fingerprints_of(html if not isinstance(html, str | bytes) else parse(html))
+
+
+def _fingerprints_of(root) -> frozenset[str]:
+    return frozenset() if root is None else _fingerprints_of_blocks(iter_blocks(root))
+
+
+def _fingerprints_of_blocks(blocks) -> frozenset[str]:
+    return frozenset(segment_fingerprint(seg, text) for seg, text in blocks if template_candidate(seg, text))
 
 
 def template_candidate(segment: Segment, normalised: str) -> bool:

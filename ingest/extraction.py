@@ -39,6 +39,15 @@ READABILITY_GAIN = 1.5
 # The feed's full text wins when it holds at least this share of the page extraction's text:
 # a feed body that complete is publisher-edited and free of page furniture.
 FEED_MIN_SHARE = 0.9
+# trafilatura may stop at the first chunk of an article body split in several containers. When the
+# cleaned page holds PROSE_TRIGGER times more prose (<p> of PROSE_MIN_WORDS words or more) than
+# trafilatura kept, readability is run too, and wins when it holds READABILITY_COVER of
+# trafilatura's text (its 4-word shingles) and adds article prose worth READABILITY_PROSE_GAIN of
+# it (distinct paragraphs of PROSE_MIN_WORDS words ending a sentence: not captions, not teasers).
+PROSE_TRIGGER = 1.5
+PROSE_MIN_WORDS = 15
+READABILITY_COVER = 0.9
+READABILITY_PROSE_GAIN = 0.5
 # Paragraph separator in `body_text`.
 PARAGRAPH_SEP = "\n\n"
 
@@ -64,7 +73,7 @@ class ExtractedArticle:
 
 
 def extract(
-    html: str | bytes,
+    html: str | bytes | boilerplate.ParsedPage,
     *,
     url: str,
     template: frozenset[str] = frozenset(),
@@ -86,24 +95,30 @@ def extract(
        page gave nothing.
     7. ExtractionError when no stage produced text.
     """
-    # 1. parse and read metadata from the untouched tree
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
-    root = boilerplate.parse(html)
+    # 1. parse (or take the tree of a ParsedPage over) and read metadata from the untouched tree
+    root, blocks = html.take_tree() if isinstance(html, boilerplate.ParsedPage) else (boilerplate.parse(html), None)
     meta = _metadata(root, url) if root is not None else _Metadata(canonical_url=url)
 
     body_el, text, method, removed, rules = None, "", "", 0, Counter()
     if root is not None:
         # 2. template and generic boilerplate blocks out of the tree
         hosts = frozenset(_host(u) for u in (url, meta.canonical_url) if _host(u))
-        removed, rules = _remove_blocks(root, template, meta.title, hosts)
+        removed, rules = _remove_blocks(root, template, meta.title, hosts, blocks)
+        hidden = _remove_hidden(root)
+        if hidden:
+            rules["hidden"] += hidden
         # 3. trafilatura
         body_el, text = _trafilatura(root, url)
         method = "trafilatura+template" if removed else "trafilatura"
-        # 4. readability fallback
+        # 4. readability: the fallback when trafilatura under-delivered, the better result when it
+        # holds all of trafilatura's text and much more article prose (a body split in chunks)
         if len(text) < MIN_BODY_CHARS:
             r_el, r_text = _readability(root)
             if len(r_text) > READABILITY_GAIN * len(text):
+                body_el, text, method = r_el, r_text, "readability"
+        elif _page_prose_chars(root) >= PROSE_TRIGGER * len(text):
+            r_el, r_text = _readability(root)
+            if _readability_completes(text, r_text):
                 body_el, text, method = r_el, r_text, "readability"
         # 5. baseline, then whatever text the cleaned page still holds
         if not text:
@@ -149,7 +164,9 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.lower().removeprefix("www.")
 
 
-def _remove_blocks(root, template: frozenset[str], title: str, hosts: frozenset[str]) -> tuple[int, Counter]:
+def _remove_blocks(
+    root, template: frozenset[str], title: str, hosts: frozenset[str], blocks=None
+) -> tuple[int, Counter]:
     """Remove template segments and generic boilerplate segments; count them.
 
     The headline is metadata, not body text: the first segment repeating the title goes too,
@@ -160,7 +177,11 @@ def _remove_blocks(root, template: frozenset[str], title: str, hosts: frozenset[
         return 0, Counter()
     removed, rules = 0, Counter()
     doomed = []
-    segments = list(boilerplate.iter_blocks(body))
+    # the segments walked for the fingerprints, those of <body> (the same walk, in document order)
+    if blocks is not None:
+        segments = [b for b in blocks if _under(b[0].block, body)]
+    else:
+        segments = list(boilerplate.iter_blocks(body))
     headline = _headline_segment(segments, title)
     if headline is not None:
         doomed.append(headline)
@@ -185,8 +206,36 @@ def _remove_blocks(root, template: frozenset[str], title: str, hosts: frozenset[
     return removed, rules
 
 
-def _in_template(seg, text: str, template: frozenset[str]) -> bool:
-    return boilerplate.template_candidate(seg, text) and boilerplate.segment_fingerprint(seg, text) in template
+# Elements a browser never shows: schema.org microdata copies of the article, templates, pop-ups.
+_HIDDEN = etree.XPath(
+    "//body//*[@hidden or contains(translate(@style, 'DISPLAYNONE ', 'displaynone'), 'display:none')"
+    " or contains(translate(@style, 'VISIBLITYHDEN ', 'visiblityhden'), 'visibility:hidden')]"
+)
+
+
+def _remove_hidden(root) -> int:
+    """Remove the elements hidden by an inline style or the `hidden` attribute; count them."""
+    count = 0
+    for element in _HIDDEN(root):  # document order: an outer element goes before its descendants
+        if element.getparent() is not None and element.getroottree().getroot() is root:
+            _drop_keep_tail(element)
+            count += 1
+    return count
+
+
+def _drop_keep_tail(element) -> None:
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _under(element, ancestor) -> bool:
+    return element is ancestor or any(a is ancestor for a in element.iterancestors("body"))
 
 
 def _headline_segment(segments, title: str):
@@ -204,7 +253,7 @@ def _headline_segment(segments, title: str):
 # ---------------------------------------------------------------- 3.-5. extractors
 def _trafilatura(root, url: str):
     document = trafilatura.bare_extraction(
-        copy.deepcopy(root),
+        root,  # bare_extraction works on a copy of a tree it is given
         url=url,
         include_comments=False,
         include_tables=True,
@@ -232,8 +281,46 @@ def _readability(root):
     return body, _paragraph_text(body)
 
 
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = tuple('.!?"”’)»')
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+
+
+def _is_prose(paragraph: str) -> bool:
+    return paragraph.count(" ") + 1 >= PROSE_MIN_WORDS and paragraph.rstrip().endswith(_SENTENCE_END)
+
+
+def _page_prose_chars(root) -> int:
+    """Characters of distinct prose paragraphs (<p>) left in the cleaned page."""
+    seen: set[str] = set()
+    for p in root.iter("p"):
+        text = " ".join(p.text_content().split())
+        if text not in seen and _is_prose(text):
+            seen.add(text)
+    return sum(len(t) for t in seen)
+
+
+def _readability_completes(text: str, r_text: str) -> bool:
+    """Whether readability's text holds trafilatura's and adds much more article prose."""
+    kept = _shingles(text)
+    if not kept or len(kept & _shingles(r_text)) < READABILITY_COVER * len(kept):
+        return False
+    added, seen = 0, set()
+    for paragraph in r_text.split(PARAGRAPH_SEP):
+        shingles = _shingles(paragraph)
+        if paragraph in seen or not shingles or len(shingles & kept) > 0.5 * len(shingles):
+            continue
+        seen.add(paragraph)
+        added += len(paragraph) if _is_prose(paragraph) else 0
+    return added >= READABILITY_PROSE_GAIN * len(text)
+
+
 def _baseline(root):
-    body, text, _ = trafilatura.baseline(copy.deepcopy(root))
+    body, text, _ = trafilatura.baseline(root)  # baseline works on a copy of its input
     return body, text.strip()
 
 

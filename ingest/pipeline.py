@@ -95,7 +95,7 @@ def refresh_feed(feed_id: int, *, enqueue_extraction: Callable[[list[int]], None
             # 2. parse, 3. store
             parsed = parsing.parse_feed(result.body, base_url=result.effective_url, content_type=result.content_type)
             if parsed.bozo and not parsed.entries:
-                raise parsing.FeedParseError(f"The feed could not be read: {parsed.bozo_message}")
+                raise parsing.FeedParseError("The feed is broken and no entries could be read from it.")
             with transaction.atomic():
                 upsert = article_actions.upsert_entries(feed, parsed.entries, now=clock.now())
                 new_ids = upsert.new_article_ids
@@ -273,7 +273,9 @@ def _extract_publisher_pages(pages: list[_Page]) -> None:
     # 2. learn the template: this batch's pages plus the publisher's earlier pages
     publisher = Publisher.objects.get(pk=pages[0].article.publisher_id)
     fetched = [p for p in pages if p.html]
-    fingerprints = {p.article.pk: boilerplate.block_fingerprints(p.html) for p in fetched}
+    # Parse each page once: fingerprinting and extraction share the tree (fingerprint first).
+    parsed = {p.article.pk: boilerplate.parse_page(p.html) for p in fetched}
+    fingerprints = {pk: boilerplate.block_fingerprints(page) for pk, page in parsed.items()}
     counts = Counter(publisher.template_counts)
     for fps in fingerprints.values():
         counts.update(fps)
@@ -289,7 +291,7 @@ def _extract_publisher_pages(pages: list[_Page]) -> None:
         template = boilerplate.template_from_counts(counts, pages_seen, own=own)
         try:
             extracted = extraction.extract(
-                page.html, url=page.article.url, template=template,
+                parsed[page.article.pk], url=page.article.url, template=template,
                 feed_html=page.article.feed_content_html_safe, feed_title=page.article.title,
             )  # fmt: skip
         except extraction.ExtractionError as exc:

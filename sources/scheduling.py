@@ -59,9 +59,12 @@ class ScheduleInput:
 def next_check(inp: ScheduleInput) -> datetime:
     """The moment this feed should be fetched again."""
     if inp.retry_after is not None and inp.retry_after >= 0:
-        # The server's own schedule beats ours, but never sooner than MIN_INTERVAL (a
-        # "Retry-After: 0" must not become a tight loop) nor later than MAX_INTERVAL.
-        return inp.now + _clamp(timedelta(seconds=inp.retry_after))
+        # The server's own schedule, but never sooner than our error backoff (a server that keeps
+        # answering 503 with "Retry-After: 60" must not be polled every 5 minutes for ever) nor
+        # sooner than MIN_INTERVAL ("Retry-After: 0" is no tight loop) nor later than MAX_INTERVAL.
+        asked = timedelta(seconds=inp.retry_after)
+        backoff = error_backoff(inp.error_count, jitter=inp.jitter) if inp.error_count else timedelta(0)
+        return inp.now + _clamp(max(asked, backoff))
 
     if inp.error_count > 0:
         delay = error_backoff(inp.error_count, jitter=inp.jitter)

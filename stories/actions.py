@@ -25,7 +25,7 @@ from articles.models import Article
 from core import clock
 
 from . import clustering, embeddings, hashtags, related
-from .index import shared_index
+from .index import reset_shared_index, shared_index
 from .models import ArticleHashtag, ArticleVector, ClusteringLock, Hashtag, RelatedArticle, Story
 
 # Earlier articles an article is compared with when choosing its story (clustering.assign_story).
@@ -74,6 +74,13 @@ def _load_signals(article_ids: Iterable[int]) -> dict[int, tuple[clustering.Arti
             while len(_signals) > _SIGNALS_MAX:
                 _signals.popitem(last=False)
     return found
+
+
+def reset_caches() -> None:
+    """Forget what this process cached about stored articles (after a fork, or a rolled-back test)."""
+    with _signals_lock:
+        _signals.clear()
+    reset_shared_index()
 
 
 # ---------------------------------------------------------------- the stage

@@ -59,13 +59,13 @@ JOIN_THRESHOLD = 0.5
 
 # Logistic weights over pair_features(), fitted on neighbour pairs of both dev mirrors.
 WEIGHTS = {
-    "bias": -6.0,
-    "cosine": 8.0,
-    "names": 3.0,
-    "numbers": 1.5,
+    "bias": -4.5,
+    "cosine": 7.5,
+    "names": 3.5,
+    "numbers": 2.0,
     "words": 4.0,
-    "year_conflict": -1.5,
-    "days_apart": -1.5,
+    "year_conflict": -1.2,
+    "days_apart": -5.5,
 }
 
 _STOPWORDS = frozenset(

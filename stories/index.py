@@ -104,3 +104,10 @@ def shared_index() -> VectorIndex:
         if _index is None:
             _index = VectorIndex()
         return _index
+
+
+def reset_shared_index() -> None:
+    """Forget the process's index (a forked worker, or a test whose database was rolled back)."""
+    global _index
+    with _index_lock:
+        _index = None

@@ -1,7 +1,28 @@
 """How articles relate: stories (coverage of one event), vectors, hashtags, related lists."""
 
+from datetime import timedelta
+
 from django.db import models
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+
+from core import clock
+
+# Top stories and trending tags look at this much recent news.
+FRESH_FOR = timedelta(hours=48)
+
+
+class StoryQuerySet(models.QuerySet):
+    def top(self):
+        """Stories told by several publishers, most publishers first, then freshest, with their articles."""
+        from articles.models import Article
+
+        lead = Article.objects.filter(duplicate_of__isnull=True).select_related("publisher").order_by("published_at")
+        return (
+            self.filter(last_published_at__gte=clock.now() - FRESH_FOR, publisher_count__gte=2)
+            .order_by("-publisher_count", "-last_published_at")
+            .prefetch_related(Prefetch("articles", queryset=lead, to_attr="coverage"))
+        )
 
 
 class Story(models.Model):
@@ -11,6 +32,8 @@ class Story(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     publisher_count = models.PositiveIntegerField(default=0, help_text="Distinct publishers, copies counted once.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StoryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "stories"
@@ -37,9 +60,21 @@ class ArticleVector(models.Model):
         return f"{self.model} vector of article {self.article_id}"
 
 
+class HashtagQuerySet(models.QuerySet):
+    def trending(self):
+        recent = Q(article_hashtags__article__published_at__gte=clock.now() - FRESH_FOR)
+        return (
+            self.annotate(recent_articles=Count("article_hashtags", filter=recent))
+            .filter(recent_articles__gte=2)
+            .order_by("-recent_articles", "label")
+        )
+
+
 class Hashtag(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=100)
+
+    objects = HashtagQuerySet.as_manager()
 
     def __str__(self):
         return f"#{self.label}"

@@ -24,6 +24,7 @@ ENVIRONMENT = os.environ.get("TIDINGS_ENV", "development")
 DEBUG = os.environ.get("TIDINGS_DEBUG", "") == "1"
 DATA_DIR = Path(os.environ.get("TIDINGS_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)  # whitenoise serves from the apps; this only silences its warning
 
 
 def _secret_key() -> str:

@@ -6,11 +6,14 @@ import signal
 
 from django import db
 
+from stories import actions as story_actions
+
 from . import queue
 
 
 def _worker_main(until_idle: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    story_actions.reset_caches()  # caches copied from the parent may describe another database state
     queue.work(until_idle=until_idle)
 
 

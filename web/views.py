@@ -2,12 +2,15 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.models import Article
 from sources.models import Feed, Publisher
+from stories.models import Hashtag, RelatedArticle, Story
 
 ARTICLES_PER_PAGE = 30
+TOP_STORIES = 8
+TRENDING_TAGS = 12
 
 
 def _article_list():
@@ -21,17 +24,56 @@ def home(request):
         publisher = get_object_or_404(Publisher, slug=slug)
         articles = articles.by_publisher(publisher)
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    first_page = page.number == 1 and publisher is None
     return render(
         request,
         "web/home.html",
-        {"page": page, "publisher": publisher, "publishers": Publisher.objects.order_by("name")},
+        {
+            "page": page,
+            "publisher": publisher,
+            "publishers": Publisher.objects.order_by("name"),
+            "top_stories": Story.objects.top()[:TOP_STORIES] if first_page else [],
+            "trending": Hashtag.objects.trending()[:TRENDING_TAGS] if first_page else [],
+        },
     )
 
 
 def article_detail(request, article_id: int):
-    article = get_object_or_404(Article.objects.visible().select_related("publisher"), pk=article_id)
-    also_from = _article_list().by_publisher(article.publisher).exclude(pk=article.pk)[:5]
-    return render(request, "web/article.html", {"article": article, "also_from": also_from})
+    article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=article_id)
+    if article.duplicate_of_id:
+        # A folded copy has no page of its own: its original credits it ("Also published by").
+        return redirect(article.duplicate_of)
+    related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
+    context = {
+        "article": article,
+        "copies": article.copies.select_related("publisher").order_by("published_at"),
+        "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
+        "related": related,
+    }
+    return render(request, "web/article.html", context)
+
+
+def story_detail(request, story_id: int):
+    story = get_object_or_404(Story, pk=story_id)
+    articles = list(
+        Article.objects.filter(story=story).select_related("publisher", "duplicate_of__publisher").order_by("published_at")
+    )
+    by_publisher: dict = {}
+    for article in articles:
+        by_publisher.setdefault(article.publisher, []).append(article)
+    groups = sorted(by_publisher.items(), key=lambda item: item[1][0].published_at)
+    return render(
+        request,
+        "web/story.html",
+        {"story": story, "timeline": articles, "groups": groups, "first": articles[0] if articles else None},
+    )
+
+
+def hashtag_detail(request, slug: str):
+    hashtag = get_object_or_404(Hashtag, slug=slug)
+    articles = _article_list().filter(article_hashtags__hashtag=hashtag)
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/hashtag.html", {"hashtag": hashtag, "page": page})
 
 
 def publisher_list(request):

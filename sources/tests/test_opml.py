@@ -249,7 +249,6 @@ def test_default_catalogue_full_text_only_where_the_licence_allows(default_feeds
     assert {f.licence for f in default_feeds if f.display_policy == "excerpt"} == {DEFAULT_LICENCE}
 
 
-@pytest.mark.skipif(not NEWS_FEEDS_MD.exists(), reason="shared feed list not present")
 def test_default_catalogue_urls_appear_verbatim_in_the_checked_list(default_feeds):
     checked = NEWS_FEEDS_MD.read_text(encoding="utf-8")
 

@@ -146,6 +146,17 @@ def test_empty_inputs(encoder):
     assert encoder.encode([]).shape == (0, DIMENSION)
     with pytest.raises(TypeError):
         encoder.encode("not a list")
+    with pytest.raises(TypeError):
+        encoder.encode([None])
+
+
+def test_odd_text_is_encoded(encoder):
+    """Lone surrogates (bytes decoded with surrogateescape), NULs, emoji and huge bodies."""
+    long_text = "Storm warning issued for the coast. " * 5000
+    vectors = encoder.encode(["bad \udcff byte", "nul \x00 and 🎉 中文", long_text])
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(vectors[2], encoder.encode([long_text[:2000]])[0], atol=1e-5)
 
 
 def test_vectors_are_unit_length_float32(encoder, news_texts):

@@ -1,0 +1,105 @@
+"""The story stage on the real database with the real embedding model, on real ECB+ news text:
+copies folded, look-alike events kept apart, related lists with a reason for every item."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from sources.models import Publisher
+from stories import actions
+from stories.models import ArticleHashtag, RelatedArticle, Story
+
+pytestmark = pytest.mark.django_db
+
+TRUTH = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
+# Two earthquakes in Indonesia: Aceh (2 July 2013, magnitude 6.1) and West Papua (January 2009).
+ACEH_QUAKE = ["37_1ecbplus", "37_5ecbplus", "37_11ecbplus", "37_9ecbplus", "37_3ecbplus"]
+PAPUA_QUAKE = ["37_1ecb", "37_6ecb", "37_4ecb", "37_7ecb"]
+# One wire report of Klitschko beating Thompson, printed by two outlets (the copy under its own headline).
+KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY = "7_10ecbplus", "7_9ecbplus"
+
+
+@pytest.fixture(scope="module")
+def ecb_rows() -> dict[str, dict]:
+    rows = [json.loads(line) for line in TRUTH.read_text().splitlines()]
+    return {row["doc_id"]: row for row in rows}
+
+
+def store(rows, doc_ids: list[str], *, minutes_apart: int = 20, hours_ago: float = 6) -> dict[str, Article]:
+    """Store these ECB+ texts as extracted articles, `minutes_apart`, in the order given."""
+    start = timezone.now() - timedelta(hours=hours_ago)
+    stored = {}
+    for n, doc_id in enumerate(doc_ids):
+        row = rows[doc_id]
+        publisher, _ = Publisher.objects.get_or_create(name=row["publisher"], defaults={"slug": f"p{n}-{doc_id}"})
+        stored[doc_id] = Article.objects.create(
+            publisher=publisher, url=f"https://example.org/{doc_id}", canonical_url=f"https://example.org/{doc_id}",
+            url_hash=doc_id, title=row["title"], body_text=row["body"], status=Article.Status.READY,
+            published_at=start + timedelta(minutes=minutes_apart * n),
+        )  # fmt: skip
+    return stored
+
+
+def test_two_indonesian_earthquakes_become_two_stories(ecb_rows):
+    """Aceh 2013 and West Papua 2009: same country, same kind of event, reported a day apart here
+    (well inside the window where stories are searched) — two stories."""
+    articles = store(ecb_rows, PAPUA_QUAKE, hours_ago=30) | store(ecb_rows, ACEH_QUAKE, hours_ago=4)
+    assert actions.process_articles([a.pk for a in articles.values()]) == len(articles)
+    story_of = dict(Article.objects.values_list("url_hash", "story_id"))
+    aceh = {story_of[d] for d in ACEH_QUAKE}
+    papua = {story_of[d] for d in PAPUA_QUAKE}
+    assert len(aceh) == 1 and len(papua) == 1
+    assert aceh != papua
+    story = Story.objects.get(pk=aceh.pop())
+    assert story.article_count == len(ACEH_QUAKE)
+    assert story.publisher_count == len({ecb_rows[d]["publisher"] for d in ACEH_QUAKE})
+
+
+def test_wire_copy_is_folded_into_the_original(ecb_rows):
+    articles = store(ecb_rows, [KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY])
+    actions.process_articles([a.pk for a in articles.values()])
+    copy = Article.objects.get(url_hash=KLITSCHKO_WIRE_COPY)
+    original = Article.objects.get(url_hash=KLITSCHKO_WIRE_ORIGINAL)
+    assert copy.duplicate_of_id == original.pk
+    assert copy.story_id == original.story_id
+    assert list(Article.objects.visible().values_list("url_hash", flat=True)) == [KLITSCHKO_WIRE_ORIGINAL]
+
+
+def test_related_lists_give_a_reason_for_every_item_and_refresh_as_the_story_grows(ecb_rows):
+    first = store(ecb_rows, ACEH_QUAKE[:2] + PAPUA_QUAKE[:2])
+    actions.process_articles([a.pk for a in first.values()])
+    lead = first[ACEH_QUAKE[0]]
+    assert list(RelatedArticle.objects.filter(article=lead).values_list("related__url_hash", "reason"))[0] == (
+        ACEH_QUAKE[1],
+        "Same story",
+    )
+    later = store(ecb_rows, ACEH_QUAKE[2:])
+    Article.objects.filter(pk__in=[a.pk for a in later.values()]).update(
+        published_at=timezone.now() - timedelta(hours=1)
+    )
+    actions.process_articles([a.pk for a in later.values()])
+    links = list(RelatedArticle.objects.filter(article=lead).select_related("related"))
+    assert {link.related.url_hash for link in links if link.reason == "Same story"} == set(ACEH_QUAKE[1:])
+    assert all(link.reason for link in links)
+    assert lead.pk not in {link.related_id for link in links}
+
+
+def test_every_processed_article_gets_hashtags(ecb_rows):
+    articles = store(ecb_rows, ACEH_QUAKE[:1])
+    actions.process_articles([a.pk for a in articles.values()])
+    tags = list(ArticleHashtag.objects.order_by("rank").values_list("hashtag__label", flat=True))
+    assert 3 <= len(tags) <= 6
+    assert "Earthquake" in tags and "Indonesia" in tags
+
+
+def test_processing_twice_changes_nothing(ecb_rows):
+    articles = store(ecb_rows, ACEH_QUAKE[:3])
+    ids = [a.pk for a in articles.values()]
+    assert actions.process_articles(ids) == 3
+    before = list(RelatedArticle.objects.order_by("pk").values_list("article", "related", "rank"))
+    assert actions.process_articles(ids) == 0
+    assert list(RelatedArticle.objects.order_by("pk").values_list("article", "related", "rank")) == before
