@@ -28,8 +28,11 @@ def refused_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_story_caches():
-    """Each test starts with empty in-process story caches: a rolled-back database reuses ids."""
+def _fresh_story_caches(request):
+    """Each database test starts with empty in-process story caches: a rolled-back database reuses ids."""
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
     from stories.actions import reset_caches
 
     reset_caches()

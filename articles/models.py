@@ -52,7 +52,9 @@ class Article(models.Model):
     extraction_note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
-    story = models.ForeignKey("stories.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    story = models.ForeignKey(
+        "stories.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     processed_at = models.DateTimeField(null=True, blank=True, help_text="When story and related were computed.")
 
     objects = ArticleQuerySet.as_manager()

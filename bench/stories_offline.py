@@ -194,7 +194,9 @@ def score_with_eval(corpus: Corpus, story_of: list, lists: list[list[int]]) -> d
         export, report = Path(tmp) / "export.jsonl", Path(tmp) / "report.json"
         with export.open("w") as fh:
             for i, _row in enumerate(corpus.rows):
-                fh.write(json.dumps({"url": url(i), "story_id": str(story_of[i]), "related": [url(j) for j in lists[i]]}))
+                fh.write(
+                    json.dumps({"url": url(i), "story_id": str(story_of[i]), "related": [url(j) for j in lists[i]]})
+                )
                 fh.write("\n")
         truth = EVAL / "mirrors" / corpus.name / "truth.jsonl"
         cmd = [sys.executable, str(EVAL / "score.py"), MIRRORS[corpus.name], "--truth", str(truth)]
@@ -266,18 +268,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                     best = (s, t, stories, lists)
             s = score_with_eval(corpus, best[2], best[3])
             label = f"embeddings alone (cos≥{best[1]:.2f})"
-            print(f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}")
+            print(
+                f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}"
+            )
             if args.sweep:
-                for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
+                for t in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
                     stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=clustering.WEIGHTS)
                     s = quick_scores(corpus, stories, related_lists(corpus, stories, k=args.k)[0])
-                    print(f"{'':22} sweep t={t:.2f}{'':15} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}")
-            stories, spent_assign = run_online(corpus, order, k=args.k, threshold=args.threshold, weights=clustering.WEIGHTS)
+                    print(
+                        f"{'':22} sweep t={t:.2f}{'':15} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}"
+                    )
+            stories, spent_assign = run_online(
+                corpus, order, k=args.k, threshold=args.threshold, weights=clustering.WEIGHTS
+            )
             lists, spent_rank = related_lists(corpus, stories, k=args.k)
             s = score_with_eval(corpus, stories, lists)
             ms = 1000 * (spent_assign + spent_rank) / len(corpus.rows)
             label = f"tidings (t={args.threshold:.2f})"
-            print(f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}  {ms:.2f}")
+            print(
+                f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}  {ms:.2f}"
+            )
     return 0
 
 

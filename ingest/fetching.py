@@ -305,9 +305,7 @@ class GuardedTransport(httpx.HTTPTransport):
     """
 
     def __init__(self, options: FetchOptions, *, limits: httpx.Limits | None = None) -> None:
-        limits = limits or httpx.Limits(
-            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0
-        )
+        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
         super().__init__(trust_env=False, limits=limits)
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError("httpx.HTTPTransport internals changed: cannot install the SSRF guard.")
@@ -528,9 +526,7 @@ def _check_url(url: str, options: FetchOptions) -> httpx.URL:
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise FetchError(Reason.INVALID_URL, f"The address {url!r} is not a valid URL.", url=url) from exc
     if parsed.scheme not in ALLOWED_SCHEMES:
-        raise FetchError(
-            Reason.INVALID_URL, f"Only http and https addresses can be fetched, not {url!r}.", url=url
-        )
+        raise FetchError(Reason.INVALID_URL, f"Only http and https addresses can be fetched, not {url!r}.", url=url)
     if not parsed.host:
         raise FetchError(Reason.INVALID_URL, f"The address {url!r} has no host name.", url=url)
     host = parsed.host
@@ -601,8 +597,7 @@ def _exchange(
     if not semaphore.acquire(timeout=wait):
         raise FetchError(
             Reason.TIMEOUT,
-            f"Gave up waiting for a free connection slot to {url.host} "
-            f"after {options.total_timeout:g} seconds.",
+            f"Gave up waiting for a free connection slot to {url.host} after {options.total_timeout:g} seconds.",
             url=str(url),
         )
     try:
@@ -736,9 +731,7 @@ def _load_robots(origin: str, options: FetchOptions, client: httpx.Client | None
     return _RobotsEntry(None, now + ROBOTS_ERROR_TTL_SECONDS)
 
 
-def allowed_by_robots(
-    url: str, *, options: FetchOptions = DEFAULT_OPTIONS, client: httpx.Client | None = None
-) -> bool:
+def allowed_by_robots(url: str, *, options: FetchOptions = DEFAULT_OPTIONS, client: httpx.Client | None = None) -> bool:
     """Whether robots.txt of ``url``'s origin lets the "Tidings" user agent fetch ``url``.
 
     A URL that fetch() would refuse anyway (bad scheme, private literal IP) answers True here:

@@ -103,9 +103,7 @@ def find_feed_links(html: str | bytes, *, base_url: str) -> list[FeedLink]:
         if url is None or url in seen:
             continue
         seen.add(url)
-        links.append(
-            FeedLink(url=url, title=" ".join((element.get("title") or "").split()), media_type=media_type)
-        )
+        links.append(FeedLink(url=url, title=" ".join((element.get("title") or "").split()), media_type=media_type))
 
     return sorted(links, key=lambda link: (_is_comment_feed(link), link.media_type == JSON_FEED))
 
@@ -143,9 +141,7 @@ def _absolute(base: str, href: str) -> str | None:
 
 def _is_comment_feed(link: FeedLink) -> bool:
     title = link.title.casefold()
-    return any(word in title for word in _COMMENT_WORDS) or bool(
-        _COMMENT_PATH.search(urlsplit(link.url).path)
-    )
+    return any(word in title for word in _COMMENT_WORDS) or bool(_COMMENT_PATH.search(urlsplit(link.url).path))
 
 
 def looks_like_feed(body: bytes, content_type: str) -> bool:

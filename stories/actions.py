@@ -96,7 +96,7 @@ def process_articles(article_ids: Sequence[int]) -> int:
     if not articles:
         return 0
     # 1. vectors and signatures
-    encoder = embeddings.get_encoder(settings.MODELS_DIR)
+    encoder = embeddings.get_encoder(settings.MODELS_DIR, threads=settings.ENCODER_THREADS)
     texts = [article_text(a) for a in articles]
     vectors = encoder.encode([clustering.embedding_text(a.title, t) for a, t in zip(articles, texts, strict=True)])
     signatures = [dedupe.signature(t) for t in texts]
@@ -190,7 +190,9 @@ def _assign_story(article: Article, vector: np.ndarray, index) -> int:
     signals = _load_signals([article.pk, *(n.article_id for n in found)])
     story_of = dict(Article.objects.filter(pk__in=[n.article_id for n in found]).values_list("pk", "story_id"))
     neighbours = [
-        clustering.Neighbour(signals[n.article_id][0], story_of.get(n.article_id)) for n in found if n.article_id in signals
+        clustering.Neighbour(signals[n.article_id][0], story_of.get(n.article_id))
+        for n in found
+        if n.article_id in signals
     ]
     assignment = clustering.assign_story(signals[article.pk][0], neighbours)
     story_id = assignment.story_id
@@ -291,4 +293,3 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
     with transaction.atomic():
         RelatedArticle.objects.filter(article_id__in=list(candidates)).delete()
         RelatedArticle.objects.bulk_create(rows, ignore_conflicts=True)
-

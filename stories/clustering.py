@@ -57,6 +57,9 @@ WORD_OVERLAP_WORDS = 120
 # sweep there; B³ F1 is flat within ±0.05 of this value on both mirrors.
 JOIN_THRESHOLD = 0.5
 
+# A story scores the mean of its STORY_TOP_K best member similarities.
+STORY_TOP_K = 2
+
 # Logistic weights over pair_features(), fitted on neighbour pairs of both dev mirrors.
 WEIGHTS = {
     "bias": -4.5,
@@ -69,14 +72,170 @@ WEIGHTS = {
 }
 
 _STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me more
-    most my myself no nor not now of off on once only or other our ours out over own same she should so
-    some such than that the their theirs them then there these they this those through to too under until
-    up very was we were what when where which while who whom why will with would you your yours said says
-    say told new one two three first last year years week day days time after amid over per via like get
-    gets got make makes made take takes took news report reports according people could may might""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "said",
+        "says",
+        "say",
+        "told",
+        "new",
+        "one",
+        "two",
+        "three",
+        "first",
+        "last",
+        "year",
+        "years",
+        "week",
+        "day",
+        "days",
+        "time",
+        "after",
+        "amid",
+        "over",
+        "per",
+        "via",
+        "like",
+        "get",
+        "gets",
+        "got",
+        "make",
+        "makes",
+        "made",
+        "take",
+        "takes",
+        "took",
+        "news",
+        "report",
+        "reports",
+        "according",
+        "people",
+        "could",
+        "may",
+        "might",
+    ]
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*\w|\d[\d.,]*\d|\d")
 
@@ -155,8 +314,9 @@ def pair_features(a: ArticleSignals, b: ArticleSignals) -> dict[str, float]:
         "words": _overlap(a.words, b.words),
         # Two reports naming only different years are about different events (the 2009 vs 2013 quake).
         "year_conflict": 1.0 if fa.years and fb.years and not (fa.years & fb.years) else 0.0,
-        # Beyond a day apart, each further day makes "same story" less likely; within a day, no penalty.
-        "days_apart": min(max(days - 1.0, 0.0), 3.0),
+        # Beyond a day and a half apart, each further day makes "same story" less likely; closer, no
+        # penalty (feeds' dates are rough, and one event's coverage spans a day or so).
+        "days_apart": min(max(days - 1.5, 0.0), 3.0),
     }
 
 
@@ -193,7 +353,7 @@ def assign_story(
     best: tuple[float, int, ArticleSignals] | None = None
     for story_id, scored in by_story.items():
         scored.sort(key=lambda s: s[0], reverse=True)
-        top = scored[:2]
+        top = scored[:STORY_TOP_K]
         agg = sum(s for s, _ in top) / len(top)
         if best is None or agg > best[0]:
             best = (agg, story_id, top[0][1])

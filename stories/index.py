@@ -17,7 +17,6 @@ from .embeddings import DIMENSION, from_bytes
 from .models import ArticleVector
 
 
-
 @dataclass(frozen=True)
 class Neighbour:
     article_id: int

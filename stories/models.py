@@ -44,6 +44,14 @@ class Story(models.Model):
     def get_absolute_url(self):
         return reverse("story", args=[self.pk])
 
+    def coverage_publishers(self) -> list[str]:
+        """Distinct publishers of the prefetched coverage (StoryQuerySet.top), first to report first."""
+        names: list[str] = []
+        for article in getattr(self, "coverage", []):
+            if article.publisher.name not in names:
+                names.append(article.publisher.name)
+        return names
+
 
 class ArticleVector(models.Model):
     """An article's embedding and text signature. The id grows with insertion, so each worker loads new rows
@@ -92,6 +100,9 @@ class ArticleHashtag(models.Model):
         constraints = [models.UniqueConstraint(fields=["article", "hashtag"], name="unique_article_hashtag")]
         ordering = ["rank"]
 
+    def __str__(self):
+        return f"{self.hashtag} on article {self.article_id}"
+
 
 class RelatedArticle(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="related_links")
@@ -104,8 +115,14 @@ class RelatedArticle(models.Model):
         constraints = [models.UniqueConstraint(fields=["article", "related"], name="unique_related_pair")]
         ordering = ["rank"]
 
+    def __str__(self):
+        return f"{self.article_id} → {self.related_id} ({self.reason})"
+
 
 class ClusteringLock(models.Model):
     """One row, locked while a worker assigns stories, so two workers never start the same story twice."""
 
     name = models.CharField(max_length=20, unique=True)
+
+    def __str__(self):
+        return self.name

@@ -59,9 +59,7 @@ class RelatedItem:
     reason: str
 
 
-def _reason(
-    article: ArticleSignals, story_id: int | None, hashtags: frozenset[str], cand: RelatedCandidate
-) -> str:
+def _reason(article: ArticleSignals, story_id: int | None, hashtags: frozenset[str], cand: RelatedCandidate) -> str:
     if story_id is not None and cand.story_id == story_id:
         return "Same story"
     shared_tags = sorted(hashtags & cand.hashtags)
@@ -124,7 +122,9 @@ def rank(
         relevance, sim, cand = pool.pop(best_i)
         if any(float(np.dot(v, cand.signals.vector)) >= DUPLICATE_COSINE for v in chosen_vectors):
             continue
-        chosen.append(RelatedItem(cand.signals.article_id, round(relevance, 4), _reason(article, story_id, hashtags, cand)))
+        chosen.append(
+            RelatedItem(cand.signals.article_id, round(relevance, 4), _reason(article, story_id, hashtags, cand))
+        )
         chosen_vectors.append(cand.signals.vector)
         per_publisher[cand.signals.publisher_id] += 1
     return chosen

@@ -9,6 +9,7 @@ TIDINGS_ALLOW_PRIVATE_HOSTS  comma-separated hosts the fetcher may reach althoug
                        (tests and local mirrors use 127.0.0.1)
 TIDINGS_ALLOWED_HOSTS  comma-separated host names served (default: localhost, 127.0.0.1)
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
+TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 """
 
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+# ONNX Runtime writes a telemetry device id under ~/.cache when imported, unless told not to.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = os.environ.get("TIDINGS_ENV", "development")
@@ -67,6 +71,8 @@ ALLOW_PRIVATE_HOSTS = frozenset(
     h.strip().lower() for h in os.environ.get("TIDINGS_ALLOW_PRIVATE_HOSTS", "").split(",") if h.strip()
 )
 MODELS_DIR = DATA_DIR / "models"
+# Threads of the embedding model in each worker process: workers already use every core.
+ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
 

@@ -56,7 +56,9 @@ def article_detail(request, article_id: int):
 def story_detail(request, story_id: int):
     story = get_object_or_404(Story, pk=story_id)
     articles = list(
-        Article.objects.filter(story=story).select_related("publisher", "duplicate_of__publisher").order_by("published_at")
+        Article.objects.filter(story=story)
+        .select_related("publisher", "duplicate_of__publisher")
+        .order_by("published_at")
     )
     by_publisher: dict = {}
     for article in articles:

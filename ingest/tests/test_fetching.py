@@ -101,9 +101,7 @@ def test_second_poll_with_validators_gets_304(local_server, options):
 def test_if_modified_since_alone_gets_304(local_server, options):
     local_server.route("/feed.xml", FEED, last_modified="Tue, 01 Jul 2025 10:00:00 GMT")
 
-    result = fetch(
-        local_server.url("/feed.xml"), last_modified="Tue, 01 Jul 2025 10:00:00 GMT", options=options
-    )
+    result = fetch(local_server.url("/feed.xml"), last_modified="Tue, 01 Jul 2025 10:00:00 GMT", options=options)
 
     assert result.status == 304
 
@@ -501,9 +499,7 @@ def test_robots_cache_expires(local_server, options, monkeypatch):
     assert allowed_by_robots(url, options=options) is False
 
     real_monotonic = time.monotonic
-    monkeypatch.setattr(
-        fetching.time, "monotonic", lambda: real_monotonic() + fetching.ROBOTS_TTL_SECONDS + 1
-    )
+    monkeypatch.setattr(fetching.time, "monotonic", lambda: real_monotonic() + fetching.ROBOTS_TTL_SECONDS + 1)
     local_server.route("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
 
     assert allowed_by_robots(url, options=options) is True

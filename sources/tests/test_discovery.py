@@ -23,9 +23,7 @@ PAGE_CASES = [
         [
             FeedLink("https://riverside-gazette.example/feed/", "Riverside Gazette » Feed", RSS),
             # the comment feed comes after the main one; REST API and oEmbed alternates are not feeds
-            FeedLink(
-                "https://riverside-gazette.example/comments/feed/", "Riverside Gazette » Comments Feed", RSS
-            ),
+            FeedLink("https://riverside-gazette.example/comments/feed/", "Riverside Gazette » Comments Feed", RSS),
         ],
     ),
     (
@@ -37,9 +35,7 @@ PAGE_CASES = [
         "news_site_many_feeds",
         "https://morgenkurier.example/welt/index.html",
         [
-            FeedLink(
-                "https://morgenkurier.example/feeds/topstories.atom", "Morgenkurier – Schlagzeilen", ATOM
-            ),
+            FeedLink("https://morgenkurier.example/feeds/topstories.atom", "Morgenkurier – Schlagzeilen", ATOM),
             FeedLink("https://morgenkurier.example/feeds/politik.rss", "Morgenkurier – Politik", RSS),
             # JSON after RSS/Atom; the "#dup" href is the same feed once its fragment is dropped
             FeedLink(
@@ -204,9 +200,7 @@ HTML_PAGE = (PAGES / "wordpress_home.html").read_bytes()
         ),
         pytest.param(RSS2, "image/png", False, id="image_content_type"),
         pytest.param(b'{"version": "1.0", "items": []}', "application/json", False, id="other_json"),
-        pytest.param(
-            b'{"version": "https://jsonfeed.org/version/1.1"', "application/json", False, id="bad_json"
-        ),
+        pytest.param(b'{"version": "https://jsonfeed.org/version/1.1"', "application/json", False, id="bad_json"),
         pytest.param(b'["https://jsonfeed.org/version/1"]', "application/json", False, id="json_list"),
         pytest.param(b"", "application/rss+xml", False, id="empty"),
         pytest.param(b" " * 100_000 + b"x", "text/plain", False, id="long_whitespace_no_backtracking"),

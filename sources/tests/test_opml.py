@@ -162,9 +162,7 @@ ROUND_TRIP = [
         language="en",
         publisher="South China Morning Post",
     ),
-    feed(
-        "https://agenciabrasil.ebc.com.br/rss/ultimasnoticias/feed.xml", "Agência Brasil", category="Americas"
-    ),
+    feed("https://agenciabrasil.ebc.com.br/rss/ultimasnoticias/feed.xml", "Agência Brasil", category="Americas"),
     feed("https://en.yna.co.kr/RSS/news.xml", "Yonhap", category="Asia", country="KR"),
 ]
 

@@ -73,10 +73,8 @@ def test_related_lists_give_a_reason_for_every_item_and_refresh_as_the_story_gro
     first = store(ecb_rows, ACEH_QUAKE[:2] + PAPUA_QUAKE[:2])
     actions.process_articles([a.pk for a in first.values()])
     lead = first[ACEH_QUAKE[0]]
-    assert list(RelatedArticle.objects.filter(article=lead).values_list("related__url_hash", "reason"))[0] == (
-        ACEH_QUAKE[1],
-        "Same story",
-    )
+    first_link = RelatedArticle.objects.filter(article=lead).values_list("related__url_hash", "reason").first()
+    assert first_link == (ACEH_QUAKE[1], "Same story")
     later = store(ecb_rows, ACEH_QUAKE[2:])
     Article.objects.filter(pk__in=[a.pk for a in later.values()]).update(
         published_at=timezone.now() - timedelta(hours=1)

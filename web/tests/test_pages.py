@@ -118,3 +118,64 @@ def test_sources_page_shows_each_feeds_health(client, django_assert_num_queries)
 
 def test_unknown_article_is_404(client):
     assert client.get(reverse("article", args=[999])).status_code == 404
+
+
+def make_story_with_coverage():
+    from django.utils import timezone
+
+    from stories.models import ArticleHashtag, Hashtag, RelatedArticle, Story
+
+    wire, herald, post = make_publisher("Wire Service"), make_publisher("Herald"), make_publisher("Evening Post")
+    story = Story.objects.create(title="Quake hits Aceh", first_published_at=timezone.now(),
+                                 last_published_at=timezone.now(), article_count=3, publisher_count=2)  # fmt: skip
+    first = make_article(wire, 1, title="Magnitude 6.1 quake hits Aceh", hours_ago=5)
+    second = make_article(herald, 2, title="Dozens injured in Aceh earthquake", hours_ago=3)
+    copy = make_article(post, 3, title="Quake strikes Indonesia's Aceh", hours_ago=2)
+    Article.objects.filter(pk__in=[first.pk, second.pk, copy.pk]).update(story=story)
+    Article.objects.filter(pk=copy.pk).update(duplicate_of=first)
+    tag = Hashtag.objects.create(slug="aceh", label="Aceh")
+    ArticleHashtag.objects.create(article=first, hashtag=tag, rank=0)
+    ArticleHashtag.objects.create(article=second, hashtag=tag, rank=0)
+    RelatedArticle.objects.create(article=first, related=second, rank=0, score=1.9, reason="Same story")
+    return story, first, second, copy
+
+
+def test_article_page_shows_copies_hashtags_and_related_with_reasons(client, django_assert_num_queries):
+    _story, first, _second, _copy = make_story_with_coverage()
+    with django_assert_num_queries(4):
+        page = client.get(first.get_absolute_url()).content.decode()
+    assert "Also published by" in page and ">Evening Post</a>" in page
+    assert '<a class="tag" href="/tags/aceh/">#Aceh</a>' in page
+    related = page.split('id="related-title"')[1]
+    assert "Dozens injured in Aceh earthquake" in related and "Same story" in related and ">Herald</a>" in related
+    assert "Full coverage: 2 publishers" in page
+
+
+def test_a_folded_copy_redirects_to_its_original(client):
+    _story, first, _second, copy = make_story_with_coverage()
+    response = client.get(copy.get_absolute_url())
+    assert (response.status_code, response["Location"]) == (302, first.get_absolute_url())
+
+
+def test_story_page_shows_timeline_first_reporter_and_publishers(client):
+    story, _first, _second, _copy = make_story_with_coverage()
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "First reported by <strong>Wire Service</strong>" in page
+    assert "2 publishers · 3 articles" in page
+    assert page.index("Magnitude 6.1 quake hits Aceh") < page.index("Dozens injured in Aceh earthquake")
+    assert "(republished from Wire Service)" in page
+
+
+def test_tag_page_lists_latest_news_with_the_tag(client):
+    make_story_with_coverage()
+    page = client.get(reverse("hashtag", args=["aceh"])).content.decode()
+    assert "Latest news with #Aceh" in page
+    assert page.index("Dozens injured in Aceh earthquake") < page.index("Magnitude 6.1 quake hits Aceh")
+
+
+def test_home_shows_top_stories_and_trending_tags(client):
+    make_story_with_coverage()
+    page = client.get(reverse("home")).content.decode()
+    top = page.split('id="top-title"')[1].split("</section>")[0]
+    assert "2 publishers" in top and "Wire Service · Herald" in top
+    assert '<a class="tag" href="/tags/aceh/">#Aceh</a>' in page.split("Top stories")[0]

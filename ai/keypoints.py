@@ -1,0 +1,288 @@
+"""Key points and a short summary, extracted from the article's own sentences: grounded by construction.
+
+Selection, per article, with all-MiniLM-L6-v2 sentence vectors (one encoder call for a whole batch
+of articles, see ``digest_many``):
+
+1. candidates: sentences of 6–60 words that do not look like publisher furniture (credits, "click
+   here", newsletter boxes, datelines) and are not a bare quotation without attribution;
+2. salience: the mean of the cosine to the article centroid (what the article is mostly about) and
+   to the title (what the editor says it is about);
+3. key points: greedy MMR over salience, a candidate never taken when it is too close to one
+   already chosen (``REDUNDANCY_CAP``); each third of the article that already gave a point
+   lowers the next candidate from that third by ``PART_PENALTY`` so later parts can contribute,
+   and a long article always gets at least one point after its first third if a salient one
+   exists there (no lead-only bias). Shown in article order;
+4. summary: the 2–3 most central sentences (the same rule without the part penalty), article order.
+
+Trimming, and the exact grounding rule: a shown text may drop a leading discourse marker
+("However, ", "Meanwhile, ", "But ") or a trailing attribution (", police said.") and nothing else.
+Its single span ``(a, b)`` then covers exactly the kept words, and
+
+    text == upper_first(body[a:b]) + ("." if body[a:b] does not end in . ! ? or a closing quote else "")
+
+where ``upper_first`` capitalises only the first character (``GroundedText.matches`` checks it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ai.sentences import Sentence, split_sentences
+
+MIN_WORDS = 6  # shorter lines are headings, datelines, captions or fragments
+MAX_WORDS = 60  # longer "sentences" are run-ons or lists: unreadable as a point
+REDUNDANCY_CAP = 0.80  # cosine above which two sentences say the same thing (MiniLM paraphrases sit ~0.8–0.95)
+MMR_LAMBDA = 0.75  # weight of salience against novelty in the greedy selection
+PART_PENALTY = 0.04  # per point already taken from the same third of the article
+LATER_PART_FLOOR = 0.85  # a later-third sentence replaces the last point if its salience is >= this x the best
+# Sentences encoded per article at most. The encoder is the whole cost (~5–17 ms a sentence here on 2
+# busy cores), so a cheap lexical pre-ranking (content words shared with the article and the title)
+# keeps the best MAX_ENCODED candidates, at least MIN_PER_PART from each third, for the model to rank.
+MAX_ENCODED = 10
+MIN_PER_PART = 2
+
+_WORDS = re.compile(r"\S+")
+_BOILERPLATE = re.compile(
+    r"click here|subscribe|sign up|newsletter|all rights reserved|copyright|©|follow us|read more|"
+    r"related:|advertisement|cookies?\b|terms of (?:use|service)|privacy policy|^(?:photo|image|video|"
+    r"file photo|caption|credit|source|watch|listen|updated?|posted|editing by|reporting by)\b|"
+    r"https?://|www\.|@\w+\.\w+|\b(?:AM|PM) (?:EDT|EST|ET|GMT|BST|PDT|PST)\b",
+    re.IGNORECASE,
+)
+_QUOTE_OPEN = "\"“'‘"
+_ATTRIBUTION_WORDS = re.compile(r"\b(?:said|says|told|according|added|stated|asked|wrote)\b", re.IGNORECASE)
+_LEADING_MARKER = re.compile(
+    r"^(?:However|Meanwhile|But|And|Also|Still|Moreover|Furthermore|In addition|Additionally|"
+    r"Nevertheless|Separately|Indeed|Besides|So|Yet|Now),?\s+(?=\w)"
+)
+# ", he said." / ", police said Tuesday." / ", the ministry said in a statement." — not after a quote.
+_TRAILING_ATTRIBUTION = re.compile(
+    r"(?<![\"”’']),\s+(?:(?:he|she|they|police|officials|authorities|witnesses|sources)|(?:the|a|an)\s+[\w -]{1,40}?"
+    r"|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})\s+(?:said|says|told\s+\w+|reported|added)"
+    r"(?:\s+(?:on\s+)?\w+day|\s+in\s+a\s+statement)?\.$"
+)
+_LEX = re.compile(r"[a-z0-9][a-z0-9'’-]+")
+_STOPWORDS = frozenset(
+    """the a an and or but of in on at to for by with from as into about after before over under is are
+    was were be been being has have had do does did will would can could should may might must not no
+    it its he she they them his her their this that these those there here who whom which what when
+    where why how said says say also than then just more most other some any all one two new after
+    up out we you our your i me my if so while during since until because though yet per""".split()
+)
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
+
+
+@dataclass(frozen=True)
+class GroundedText:
+    text: str
+    spans: tuple[tuple[int, int], ...]  # [start, end) offsets into the body of the cited words
+
+    def matches(self, body: str) -> bool:
+        """The exact rule of the module docstring: the text is the cited words, first letter up, maybe a period."""
+        if len(self.spans) != 1:
+            return False
+        a, b = self.spans[0]
+        return 0 <= a < b <= len(body) and self.text == _display(body[a:b])
+
+
+@dataclass(frozen=True)
+class Digest:
+    key_points: tuple[GroundedText, ...]  # 3–5, in article order
+    summary: tuple[GroundedText, ...]  # 2–3, in article order
+
+    def to_json(self) -> dict:
+        """The export format: {"key_points": [{"text", "spans"}], "summary": [...]}."""
+
+        def items(values: tuple[GroundedText, ...]) -> list[dict]:
+            return [{"text": v.text, "spans": [list(s) for s in v.spans]} for v in values]
+
+        return {"key_points": items(self.key_points), "summary": items(self.summary)}
+
+
+EMPTY = Digest((), ())
+
+
+def digest(title: str, body: str, *, encoder, max_points: int = 5, max_encoded: int = MAX_ENCODED) -> Digest:
+    """Key points and summary of one article; see ``digest_many`` to share one encoder call."""
+    return digest_many([(title, body)], encoder=encoder, max_points=max_points, max_encoded=max_encoded)[0]
+
+
+def digest_many(
+    items: Sequence[tuple[str, str]], *, encoder, max_points: int = 5, max_encoded: int = MAX_ENCODED
+) -> list[Digest]:
+    """``digest`` for many (title, body) pairs, with the chosen sentences of every article in one encoder call."""
+    plans = [_plan(title, body, max_encoded) for title, body in items]
+    texts: list[str] = []
+    for plan in plans:
+        if plan.candidates:
+            texts.extend([plan.title, *(c.text for c in plan.candidates)])
+    vectors = encoder.encode(texts) if texts else np.zeros((0, 384), np.float32)
+    out: list[Digest] = []
+    row = 0
+    for plan in plans:
+        if not plan.candidates:
+            out.append(EMPTY)
+            continue
+        n = len(plan.candidates)
+        title_vec, sent_vecs = vectors[row], vectors[row + 1 : row + 1 + n]
+        row += 1 + n
+        out.append(_select(plan, title_vec, sent_vecs, max_points=max_points))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sentence: Sentence
+    start: int  # after trimming
+    end: int
+    text: str  # body[start:end]
+    part: int  # 0, 1, 2: which third of the body
+
+
+@dataclass(frozen=True)
+class _Plan:
+    title: str
+    body: str
+    candidates: tuple[_Candidate, ...]
+
+
+def _plan(title: str, body: str, max_encoded: int = MAX_ENCODED) -> _Plan:
+    sentences = split_sentences(body or "")
+    candidates = [c for s in sentences if (c := _candidate(body, s)) is not None]
+    if len(candidates) < 3:  # a short or odd article: relax the filters rather than show nothing
+        candidates = [c for s in sentences if (c := _candidate(body, s, strict=False)) is not None]
+    if len(candidates) > max_encoded:
+        candidates = _prefilter(title, candidates, max_encoded)
+    return _Plan(title.strip() or (candidates[0].text if candidates else ""), body, tuple(candidates))
+
+
+def _prefilter(title: str, candidates: list[_Candidate], limit: int) -> list[_Candidate]:
+    """The ``limit`` lexically most central candidates (at least MIN_PER_PART a third), in article order."""
+    bags = [Counter(_content_words(c.text)) for c in candidates]
+    article: Counter[str] = Counter()
+    for bag in bags:
+        article.update(set(bag))  # document frequency over sentences
+    title_words = set(_content_words(title))
+    scores = []
+    for bag in bags:
+        if not bag:
+            scores.append(0.0)
+            continue
+        shared = sum(article[w] - 1 for w in bag) / (len(bag) ** 0.5)
+        scores.append(shared + 2.0 * len(title_words & bag.keys()))
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    keep: set[int] = set()
+    for part in range(3):
+        keep.update([i for i in order if candidates[i].part == part][:MIN_PER_PART])
+    for i in order:
+        if len(keep) >= limit:
+            break
+        keep.add(i)
+    return [candidates[i] for i in sorted(keep)]
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _LEX.findall(text.lower()) if w not in _STOPWORDS]
+
+
+def _candidate(body: str, sentence: Sentence, *, strict: bool = True) -> _Candidate | None:
+    text = sentence.text
+    n_words = len(_WORDS.findall(text))
+    if strict:
+        if not MIN_WORDS <= n_words <= MAX_WORDS or _BOILERPLATE.search(text):
+            return None
+        if text[0] in _QUOTE_OPEN and not _ATTRIBUTION_WORDS.search(text):
+            return None  # a bare quotation: who said it is in another sentence
+        if not text.endswith(_TERMINAL):
+            return None  # a heading or caption, not prose
+    elif n_words < 3 or n_words > 2 * MAX_WORDS:
+        return None
+    start, end = _trim(text)
+    part = min(2, 3 * sentence.start // max(1, len(body)))
+    begin = sentence.start + start
+    return _Candidate(sentence, begin, sentence.start + end, body[begin : sentence.start + end], part)
+
+
+def _trim(text: str) -> tuple[int, int]:
+    """Offsets within ``text`` of the kept words: a leading discourse marker and a trailing attribution cut."""
+    start, end = 0, len(text)
+    marker = _LEADING_MARKER.match(text)
+    if marker and len(_WORDS.findall(text[marker.end() :])) >= MIN_WORDS:
+        start = marker.end()
+    attribution = _TRAILING_ATTRIBUTION.search(text, start)
+    if attribution and len(_WORDS.findall(text[start : attribution.start()])) >= MIN_WORDS:
+        end = attribution.start()
+    return start, end
+
+
+def _display(cited: str) -> str:
+    text = cited[:1].upper() + cited[1:]
+    return text if text.endswith(_TERMINAL) else text + "."
+
+
+def _select(plan: _Plan, title_vec: np.ndarray, vecs: np.ndarray, *, max_points: int) -> Digest:
+    n = len(plan.candidates)
+    centroid = vecs.mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+    centrality = vecs @ centroid
+    salience = 0.5 * centrality + 0.5 * (vecs @ title_vec)
+    similarity = vecs @ vecs.T
+    parts = np.array([c.part for c in plan.candidates])
+
+    k = min(n, max_points, max(3, n // 4))
+    points = _mmr(salience, similarity, k, parts=parts, part_penalty=PART_PENALTY)
+    if n >= 9 and points and all(parts[i] == 0 for i in points):
+        later = [i for i in range(n) if parts[i] > 0 and similarity[i, points].max() <= REDUNDANCY_CAP]
+        if later:
+            best = max(later, key=lambda i: salience[i])
+            if salience[best] >= LATER_PART_FLOOR * salience[points].max():
+                points[-1] = best
+    summary = _mmr(centrality + 0.5 * (vecs @ title_vec), similarity, min(n, 3 if n >= 8 else 2), parts=None)
+
+    def grounded(indexes: list[int]) -> tuple[GroundedText, ...]:
+        chosen = sorted(indexes, key=lambda i: plan.candidates[i].start)
+        return tuple(
+            GroundedText(_display(plan.candidates[i].text), ((plan.candidates[i].start, plan.candidates[i].end),))
+            for i in chosen
+        )
+
+    return Digest(key_points=grounded(points), summary=grounded(summary))
+
+
+def _mmr(
+    salience: np.ndarray,
+    similarity: np.ndarray,
+    k: int,
+    *,
+    parts: np.ndarray | None,
+    part_penalty: float = 0.0,
+) -> list[int]:
+    chosen: list[int] = []
+    taken_per_part = np.zeros(3)
+    available = np.ones(len(salience), dtype=bool)
+    while len(chosen) < k and available.any():
+        if chosen:
+            redundancy = similarity[:, chosen].max(axis=1)
+            available &= redundancy <= REDUNDANCY_CAP
+            score = MMR_LAMBDA * salience - (1 - MMR_LAMBDA) * redundancy
+        else:
+            score = salience.copy()
+        if parts is not None:
+            score = score - part_penalty * taken_per_part[parts]
+        score = np.where(available, score, -np.inf)
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]):
+            break
+        chosen.append(best)
+        available[best] = False
+        if parts is not None:
+            taken_per_part[parts[best]] += 1
+    return chosen

@@ -1,0 +1,450 @@
+""" "Ask about this article": extractive, grounded question answering over one article.
+
+The answer is always one or two of the article's own sentences, quoted with their offsets into the
+body, or the refusal "The article doesn't say." Nothing is generated, so nothing can be invented;
+the whole problem is choosing the right sentence and knowing when none is good enough.
+
+Each sentence is scored for the question by
+
+* the embedding similarity of question and sentence (all-MiniLM-L6-v2, cosine): topical fit;
+* lexical evidence: the share of the question's content words the sentence contains, each word
+  weighted by how rare it is in the article (a word in every sentence, such as "earthquake" in a
+  quake report, tells the sentences apart less than "depth" does), plus the share of the question's
+  names the sentence contains;
+* the answer type the wh-word asks for: "how many"/"how much"/"how old"... needs a number in the
+  sentence ("how many N" a number next to N; a money question an amount), "when" a date, day or
+  time, "who"/"whose" a name that is not already in the question. A sentence without the right kind
+  of answer cannot answer the question, however similar it is.
+
+Refusal comes first from coverage, then from the score: a question naming someone or something
+the article never mentions ("the Papua earthquake" asked of an Aceh report, "Andrew Luck" of a Peyton
+Manning game) is about another story and is refused whatever the similarity, because look-alike
+events embed close together. Then the best sentence must clear a score floor and must contain some
+of the question's own words (beyond the names), or the question asks about a detail the article
+doesn't give. The thresholds are calibrated on ai/tests/qa_pairs.jsonl (bench/ai_qa.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ai.sentences import Sentence, split_sentences
+from stories.entities import normalise_name, proper_noun_phrases
+
+__all__ = ["NOT_SAID", "Answer", "Question", "Scored", "analyse_question", "answer", "score_sentences"]
+
+NOT_SAID = "The article doesn't say."
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- thresholds (calibrated on ai/tests/qa_pairs.jsonl, see bench/ai_qa.py) --------------------
+# Weight of lexical coverage against cosine similarity. Cosines of a question and its answer
+# sentence are only ~0.45-0.7 with MiniLM and a look-alike sentence is often as close, so the
+# question's own words, rarity-weighted, carry about as much as the embedding.
+LEXICAL_WEIGHT = 0.6
+# Weight of the question's names found in the sentence ("Robert Buckley", "Aceh").
+NAME_WEIGHT = 0.25
+# Below this combined score the best sentence is a topical neighbour, not an answer: answered
+# questions in the QA set score ~0.75-1.3, refused ones that pass the other checks ~0.4-0.7.
+MIN_SCORE = 0.72
+# Even a similar sentence answers nothing if it holds none of the question's content words
+# besides the names: at least this rarity-weighted share must be present.
+MIN_COVERAGE = 0.2
+# When more than this share of the question's content words (names aside) occur nowhere in the
+# article, the question asks about something it doesn't cover ("Hasim Rahman's *weight*", "who was
+# *arrested* for *setting* the fire"): refuse, whatever sentence scores best. Half is allowed, since
+# one word of a question is often paraphrased ("car" for "Bentley").
+MAX_ABSENT = 0.5
+# A sentence with "he"/"she"/"they" after one naming the question's subject likely speaks of it:
+# it gets this share of the previous sentence's name credit.
+PRONOUN_NAME_CREDIT = 0.5
+# "who" questions: a new multi-word name ("Tony DiLeo") is likelier a person than a lone place name.
+PERSON_BONUS = 0.1
+# Scores are mapped to confidence by dividing by this (a sure answer scores ~1.5: cosine 0.7 plus
+# full coverage and names).
+CONFIDENCE_SCALE = 1.5
+# A second, adjacent sentence is quoted only when it continues the first (pronoun start) and
+# scores at least this share of the best one.
+CONTINUATION_RATIO = 0.8
+# How near (in words) a number must stand before the counted noun: "31 fire apparatus".
+COUNT_WINDOW = 4
+
+# --- question analysis ----------------------------------------------------------------------------
+
+STOPWORDS = _words(
+    """a an the and or but if of in on at to by for with from as into onto about after before over
+    under between during since until than then so is are was were be been being am has have had do
+    does did doing will would shall should can could may might must not no yes this that these those
+    there here it its he she they them his her their him we us our you your i me my what which who
+    whom whose when where why how many much long far old often some any all each every other such
+    own same very just also only even still get got gets getting give gave say said says tell told
+    according s t one ones kind sort type name named happen happened happens make made take took now
+    against through out up down off again ever yet per via without within toward towards while because"""
+)
+# Derivations a question and its answer often use in different forms ("How deep" / "a depth of").
+RELATED = {
+    "deep": ("depth",),
+    "high": ("height",),
+    "tall": ("height",),
+    "long": ("length",),
+    "wide": ("width",),
+    "far": ("distance", "miles", "kilometres", "kilometers", "km"),
+    "old": ("age", "aged"),
+    "die": ("dead", "death", "killed", "kill"),
+    "died": ("dead", "death", "killed", "kill"),
+    "dead": ("died", "death", "killed"),
+    "killed": ("dead", "died", "death"),
+    "injured": ("wounded", "hurt", "injuries"),
+    "cost": ("$", "million", "billion"),
+    "worth": ("$", "million", "billion"),
+}
+NUMBER_WORDS = _words(
+    """two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds
+    thousand thousands million millions billion billions dozen dozens score"""
+)
+MONEY_WORDS = _words(
+    "money cost costs paid pay pays worth price priced bail salary fine fined earn earned earnings damage "
+    "damages budget fund funding spend spent value valued deal contract compensation bonus prize"
+)
+QUANTITY_NOUNS = _words(
+    "level rate percentage percent share proportion toll number amount total score age height weight depth "
+    "magnitude temperature speed"
+)
+_DISTANCE = ("metres", "meters", "metre", "meter", "m", "kilometres", "kilometers", "km", "miles", "mile", "feet",
+             "ft", "foot", "yards", "inches", "cm")  # fmt: skip
+# Units a measuring question implies: "how deep" is answered by "10 kilometres", not by "44 seconds".
+UNITS: dict[str, tuple[str, ...]] = {
+    "weigh": ("pounds", "lb", "lbs", "kg", "kilograms", "kilos", "stone", "tons", "tonnes", "ounces", "grams"),
+    "weight": ("pounds", "lb", "lbs", "kg", "kilograms", "kilos", "stone", "tons", "tonnes", "ounces", "grams"),
+    "deep": _DISTANCE,
+    "depth": _DISTANCE,
+    "far": _DISTANCE,
+    "distance": _DISTANCE,
+    "tall": _DISTANCE,
+    "height": _DISTANCE,
+    "high": _DISTANCE,
+    "wide": _DISTANCE,
+    "old": ("year-old", "years", "year", "aged", "age"),
+    "age": ("year-old", "years", "year", "aged", "age"),
+    "fast": ("mph", "km/h", "kph", "knots", "miles", "kilometres", "kilometers"),
+    "speed": ("mph", "km/h", "kph", "knots", "miles", "kilometres", "kilometers"),
+    "temperature": ("degrees", "c", "f"),
+}
+MEASURE_WH = _words("deep far long old tall high big large fast heavy often wide")
+PRONOUN_STARTS = _words("he she it they this that these those his her its their him them there such")
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\$|\d[\d,.]*")
+_DIGIT_NUMBER = re.compile(r"(?<![\w])\$?\d[\d,.]*\s*(?:%|percent|per cent)?")
+_MONEY = re.compile(
+    r"[$€£]\s?\d|\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros|pounds|cents)\b|\bUS\$",
+    re.IGNORECASE,
+)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b(?:{_WEEKDAYS}|(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:in|since|until|by)\s+(?:{_MONTHS})"
+    r"|(?:1[89]|20)\d\d|yesterday|today|tonight|last (?:night|week|month|year)|this (?:morning|week|month|year)"
+    r"|\d{1,2}\s*[:.]\s*\d{2}|\d{1,2}\s*(?:a\.?\s?m|p\.?\s?m)\b|christmas|midnight|noon|ago)",
+    re.IGNORECASE,
+)
+_ANY_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.IGNORECASE)
+_WORD_SPLIT = re.compile(r"[\s\-–—/]+")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+# "at the SAP-Arena", "on Mount Sefton", "in Mannheim": a capitalised word after a locative preposition.
+_LOCATIVE = re.compile(r"\b(?:in|at|on|near|outside|inside|from|into|off|across)\s+(?:the\s+)?([A-Z][\w'’]*)")
+NOT_NAMES = _words(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december"
+)
+PERSONAL_PRONOUNS = _words("he she his her him they their them")
+
+
+@dataclass(frozen=True)
+class Answer:
+    answered: bool
+    text: str  # the quoted sentence(s) when answered, else exactly NOT_SAID
+    spans: tuple[tuple[int, int], ...]  # offsets into body of the quoted sentences
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # "count", "money", "measure", "date", "person", "place", "" (no typed answer)
+    head: str  # the counted noun of "how many N" ("" when none)
+    content: tuple[str, ...]  # lower-case content words, names excluded
+    names: tuple[str, ...]  # normalised proper-noun phrases of the question
+    name_tokens: frozenset[str]  # their words, lower case
+    numbers: tuple[str, ...]  # numbers written in the question
+    units: frozenset[str] = frozenset()  # units a "measure" answer must carry ("how deep": metres, miles...)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower().strip("'’-.,").removesuffix("'s").removesuffix("’s") for t in _TOKEN.findall(text)]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def analyse_question(question: str) -> Question:
+    q = " ".join(question.split())
+    lower = q.lower()
+    names = tuple(dict.fromkeys(n for n in (normalise_name(p) for p in proper_noun_phrases(q)) if n))
+    name_tokens = frozenset(w for n in names for w in _WORD_SPLIT.split(n) if w)
+    words = _tokens(q)
+    content = tuple(
+        dict.fromkeys(w for w in words if w and w not in STOPWORDS and w not in name_tokens and not w[0].isdigit())
+    )
+    numbers = tuple(re.findall(r"\d[\d,.]*\d|\d", q))
+    kind, head = "", ""
+    first = words[0] if words else ""
+    m = re.search(r"\bhow (many|much|[a-z]+)\b", lower)
+    if m and m.group(1) == "many":
+        kind = "count"
+        after = _tokens(lower[m.end() :])
+        head = next((w for w in after if w not in STOPWORDS and w not in name_tokens), "")
+    elif m and m.group(1) == "much":
+        kind = "money" if MONEY_WORDS & set(words) or not content else "measure"
+    elif m and m.group(1) in MEASURE_WH:
+        kind = "measure"
+    elif first == "when" or re.search(r"\b(?:what|which) (?:time|date|day|year|month)\b", lower):
+        kind = "date"
+    elif first in ("who", "whom", "whose") or re.search(r"\bwhat (?:is|was) the name\b|\bwho\b", lower):
+        kind = "person"
+    elif first == "where":
+        kind = "place"
+    elif first in ("what", "which") and QUANTITY_NOUNS & set(words):
+        kind = "measure"
+    elif MONEY_WORDS & set(words) and re.search(r"\bwhat (?:is|was|were|are) the\b", lower):
+        kind = "money"
+    units = frozenset(u for w in words for u in UNITS.get(w, ())) if kind == "measure" else frozenset()
+    return Question(q, kind, head, content, names, name_tokens, numbers, units)
+
+
+# --- sentence evidence ----------------------------------------------------------------------------
+
+
+def _word_set(text: str) -> set[str]:
+    out: set[str] = set()
+    for t in _tokens(text):
+        if t:
+            out.add(t)
+            out.add(_stem(t))
+    return out
+
+
+def _matches(word: str, words: set[str]) -> bool:
+    if word in words or _stem(word) in words:
+        return True
+    if any(r in words for r in RELATED.get(word, ())):
+        return True
+    if len(word) >= 5:  # "fighter" for "fight", "quake" for "earthquake"
+        return any(len(w) >= 5 and (w.startswith(word[:5]) or w in word) for w in words)
+    return False
+
+
+def _has_count(sentence: str, head: str) -> bool:
+    if not _ANY_NUMBER.search(sentence):
+        return False
+    if not head:
+        return True
+    tokens = _tokens(sentence)
+    head_words = {head, _stem(head), *RELATED.get(head, ())}
+    for i, tok in enumerate(tokens):
+        if _is_number(tok):
+            window = set()
+            for t in tokens[i + 1 : i + 1 + COUNT_WINDOW]:
+                window.update((t, _stem(t)))
+            if _matches(head, window) or head_words & window:
+                return True
+    return False
+
+
+def _is_number(token: str) -> bool:
+    """A count or amount, not a year: "31", "2,290", "$1", "five", "dozens"."""
+    if token in NUMBER_WORDS:
+        return True
+    return bool(token) and token[0].isdigit() and not _YEAR.fullmatch(token)
+
+
+def _has_number(sentence: str) -> bool:
+    return any(_is_number(t) for t in _tokens(sentence))
+
+
+def _has_measure(sentence: str, units: frozenset[str]) -> bool:
+    """A number, followed closely by one of ``units`` when the question implies them ("how deep")."""
+    tokens = _tokens(sentence)
+    for i, tok in enumerate(tokens):
+        if _is_number(tok):
+            if not units or units & set(tokens[i + 1 : i + 3]) or (tok[-1:] in units):
+                return True
+    return False
+
+
+def _has_type(q: Question, sentence: str, new_names: set[str]) -> bool:
+    if q.kind == "count":
+        return _has_count(sentence, q.head)
+    if q.kind == "money":
+        return bool(_MONEY.search(sentence))
+    if q.kind == "measure":
+        return _has_measure(sentence, q.units)
+    if q.kind == "date":
+        return bool(_DATE.search(sentence))
+    if q.kind == "person":
+        return bool(new_names)
+    if q.kind == "place":
+        return any(m.group(1).lower() not in q.name_tokens for m in _LOCATIVE.finditer(sentence))
+    return True  # untyped questions (what, why, how): no hard requirement
+
+
+def _name_phrases(text: str) -> list[list[str]]:
+    """Proper-noun phrases of ``text`` as lists of lower-case words, numbers and dates left out."""
+    out = []
+    for phrase in proper_noun_phrases(text):
+        words = [w for w in _WORD_SPLIT.split(normalise_name(phrase)) if w]
+        words = [w for w in words if w not in NUMBER_WORDS and w not in NOT_NAMES]
+        if words:
+            out.append(words)
+    return out
+
+
+def _refuse(confidence: float = 0.0) -> Answer:
+    return Answer(False, NOT_SAID, (), round(float(confidence), 3))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One sentence's evidence for a question (kept for the benchmark's diagnostics)."""
+
+    similarity: float
+    coverage: float  # rarity-weighted share of the question's content words present
+    names: float  # share of the question's names present (or, half, through a pronoun)
+    typed: bool  # holds the kind of answer the wh-word asks for
+    bonus: float
+    score: float  # -1 when not typed
+
+
+def score_sentences(q: Question, texts: Sequence[str], similarities: np.ndarray) -> list[Scored]:
+    sent_words = [_word_set(t) for t in texts]
+    n = len(texts)
+    # Rarity weight of each content word inside this article; a word the article never uses gets
+    # the highest weight, so it pulls coverage down everywhere.
+    weights: dict[str, float] = {}
+    for w in q.content:
+        df = sum(1 for ws in sent_words if _matches(w, ws))
+        weights[w] = math.log(1.0 + (n + 1) / (df + 1))
+    total_weight = sum(weights.values())
+    # A name counts as present when one of its distinctive words is ("Cheeks" for "Maurice Cheeks").
+    q_names = [[w for w in _WORD_SPLIT.split(name) if len(w) >= 3] or [name] for name in q.names]
+
+    out: list[Scored] = []
+    last_named = 0.0  # name share of the last sentence that named one of the question's names
+    for text, ws in zip(texts, sent_words, strict=True):
+        coverage = sum(wt for w, wt in weights.items() if _matches(w, ws)) / total_weight if total_weight else 1.0
+        names = sum(1 for words in q_names if any(w in ws for w in words)) / len(q_names) if q_names else 0.0
+        if names:
+            last_named = names
+        elif PERSONAL_PRONOUNS & ws:
+            names = PRONOUN_NAME_CREDIT * last_named  # "he was driving his Bentley"
+        phrases = _name_phrases(text)
+        new = [p for p in phrases if not set(p) & q.name_tokens]
+        if q.kind == "person":  # a person is not "in Brooklyn" or "at Stade de Suisse"
+            places = {m.group(1).lower() for m in _LOCATIVE.finditer(text)}
+            new = [p for p in new if p[0] not in places]
+        typed = _has_type(q, text, {w for p in new for w in p})
+        bonus = PERSON_BONUS if q.kind == "person" and any(len(p) >= 2 for p in new) else 0.0
+        sim = float(similarities[len(out)])
+        score = sim + LEXICAL_WEIGHT * coverage + NAME_WEIGHT * names + bonus if typed else -1.0
+        out.append(Scored(sim, coverage, names, typed, bonus, score))
+    return out
+
+
+def absent_share(q: Question, texts: Sequence[str]) -> float:
+    """Share of the question's content words (equal weights) that occur nowhere in the article."""
+    if not q.content:
+        return 0.0
+    words: set[str] = set()
+    for text in texts:
+        words |= _word_set(text)
+    return sum(1 for w in q.content if not _matches(w, words)) / len(q.content)
+
+
+def answer(
+    question: str,
+    title: str,
+    body: str,
+    *,
+    encoder: Any,
+    sentences: Sequence[Sentence] | None = None,
+    sentence_vectors: np.ndarray | None = None,
+) -> Answer:
+    """Answer ``question`` from ``body`` by quoting it, or refuse with NOT_SAID."""
+    q = analyse_question(question or "")
+    if not body or not body.strip() or not q.text:
+        return _refuse()
+    sents = [s for s in (sentences if sentences is not None else split_sentences(body)) if s.text.strip()]
+    if sentences is not None and sentence_vectors is not None and len(sents) != len(sentences):
+        sentence_vectors = None  # blank sentences were dropped: re-encode to keep rows aligned
+    if not sents:
+        return _refuse()
+
+    # Coverage: every name and number of the question must occur in the article, else the question
+    # is about another story (a look-alike event, another person) and is refused outright.
+    article_words = _word_set(f"{title}\n{body}")
+    article_lower = f"{title}\n{body}".lower()
+    for token in q.name_tokens:
+        if len(token) >= 2 and token not in article_words and _stem(token) not in article_words:
+            return _refuse()
+    for number in q.numbers:
+        if number not in article_lower:
+            return _refuse()
+
+    texts = [s.text for s in sents]
+    if sentence_vectors is None:
+        sentence_vectors = encoder.encode(texts)
+    qvec = encoder.encode([q.text])[0]
+    scored = score_sentences(q, texts, np.asarray(sentence_vectors, dtype=np.float32) @ qvec)
+    scores = [s.score for s in scored]
+    if absent_share(q, texts) > MAX_ABSENT:
+        return _refuse()
+
+    best = int(np.argmax(scores))
+    best_score = scores[best]
+    if best_score < MIN_SCORE or (q.content and scored[best].coverage < MIN_COVERAGE):
+        return _refuse(max(best_score, 0.0) / CONFIDENCE_SCALE)
+
+    chosen = [best]
+    n = len(sents)
+    if best + 1 < n and _continues(texts[best + 1]) and scores[best + 1] >= CONTINUATION_RATIO * best_score:
+        chosen.append(best + 1)
+    elif best > 0 and _continues(texts[best]) and scores[best - 1] >= CONTINUATION_RATIO * best_score:
+        chosen.insert(0, best - 1)
+    quoted = [sents[i] for i in chosen]
+    text = " ".join(s.text.strip() for s in quoted)
+    confidence = min(1.0, best_score / CONFIDENCE_SCALE)
+    return Answer(True, text, tuple((s.start, s.end) for s in quoted), round(confidence, 3))
+
+
+def _continues(sentence: str) -> bool:
+    words = sentence.strip().split(None, 2)
+    if not words:
+        return False
+    first = words[0].lower().strip("\"'“”‘’(")
+    return first in PRONOUN_STARTS
