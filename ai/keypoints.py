@@ -45,6 +45,7 @@ LATER_PART_FLOOR = 0.85  # a later-third sentence replaces the last point if its
 # keeps the best MAX_ENCODED candidates, at least MIN_PER_PART from each third, for the model to rank.
 MAX_ENCODED = 10
 MIN_PER_PART = 2
+DANGLING_PENALTY = 0.05  # "He said ..." / "It was ...": who "he" is sits in another sentence
 
 _WORDS = re.compile(r"\S+")
 _BOILERPLATE = re.compile(
@@ -66,13 +67,115 @@ _TRAILING_ATTRIBUTION = re.compile(
     r"|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})\s+(?:said|says|told\s+\w+|reported|added)"
     r"(?:\s+(?:on\s+)?\w+day|\s+in\s+a\s+statement)?\.$"
 )
+_DANGLING = re.compile(r"(?:He|She|It|They|This|That|These|Those|His|Her|Their)\b")
 _LEX = re.compile(r"[a-z0-9][a-z0-9'’-]+")
 _STOPWORDS = frozenset(
-    """the a an and or but of in on at to for by with from as into about after before over under is are
-    was were be been being has have had do does did will would can could should may might must not no
-    it its he she they them his her their this that these those there here who whom which what when
-    where why how said says say also than then just more most other some any all one two new after
-    up out we you our your i me my if so while during since until because though yet per""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "into",
+        "about",
+        "after",
+        "before",
+        "over",
+        "under",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "who",
+        "whom",
+        "which",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "said",
+        "says",
+        "say",
+        "also",
+        "than",
+        "then",
+        "just",
+        "more",
+        "most",
+        "other",
+        "some",
+        "any",
+        "all",
+        "one",
+        "two",
+        "new",
+        "after",
+        "up",
+        "out",
+        "we",
+        "you",
+        "our",
+        "your",
+        "i",
+        "me",
+        "my",
+        "if",
+        "so",
+        "while",
+        "during",
+        "since",
+        "until",
+        "because",
+        "though",
+        "yet",
+        "per",
+    ]
 )
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")")
 
@@ -151,7 +254,8 @@ class _Candidate:
 class _Plan:
     title: str
     body: str
-    candidates: tuple[_Candidate, ...]
+    candidates: tuple[_Candidate, ...]  # the ones to encode
+    usable: int  # candidates before the lexical pre-filter: decides how many points the article deserves
 
 
 def _plan(title: str, body: str, max_encoded: int = MAX_ENCODED) -> _Plan:
@@ -159,9 +263,10 @@ def _plan(title: str, body: str, max_encoded: int = MAX_ENCODED) -> _Plan:
     candidates = [c for s in sentences if (c := _candidate(body, s)) is not None]
     if len(candidates) < 3:  # a short or odd article: relax the filters rather than show nothing
         candidates = [c for s in sentences if (c := _candidate(body, s, strict=False)) is not None]
+    usable = len(candidates)
     if len(candidates) > max_encoded:
         candidates = _prefilter(title, candidates, max_encoded)
-    return _Plan(title.strip() or (candidates[0].text if candidates else ""), body, tuple(candidates))
+    return _Plan(title.strip() or (candidates[0].text if candidates else ""), body, tuple(candidates), usable)
 
 
 def _prefilter(title: str, candidates: list[_Candidate], limit: int) -> list[_Candidate]:
@@ -179,7 +284,7 @@ def _prefilter(title: str, candidates: list[_Candidate], limit: int) -> list[_Ca
         shared = sum(article[w] - 1 for w in bag) / (len(bag) ** 0.5)
         scores.append(shared + 2.0 * len(title_words & bag.keys()))
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    keep: set[int] = set()
+    keep: set[int] = {0}  # the lead is usually a good point; it must compete, not be forgotten
     for part in range(3):
         keep.update([i for i in order if candidates[i].part == part][:MIN_PER_PART])
     for i in order:
@@ -233,11 +338,12 @@ def _select(plan: _Plan, title_vec: np.ndarray, vecs: np.ndarray, *, max_points:
     centroid = vecs.mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
     centrality = vecs @ centroid
-    salience = 0.5 * centrality + 0.5 * (vecs @ title_vec)
+    dangling = np.array([bool(_DANGLING.match(c.text)) for c in plan.candidates])
+    salience = 0.5 * centrality + 0.5 * (vecs @ title_vec) - DANGLING_PENALTY * dangling
     similarity = vecs @ vecs.T
     parts = np.array([c.part for c in plan.candidates])
 
-    k = min(n, max_points, max(3, n // 4))
+    k = min(n, max_points, max(3, plan.usable // 4))
     points = _mmr(salience, similarity, k, parts=parts, part_penalty=PART_PENALTY)
     if n >= 9 and points and all(parts[i] == 0 for i in points):
         later = [i for i in range(n) if parts[i] > 0 and similarity[i, points].max() <= REDUNDANCY_CAP]

@@ -17,7 +17,11 @@ The rules, in order:
 * a period after a dotted acronym ("U.S.", "a.m.") or a company suffix ("Inc.", "Corp.") ends one
   only when the next word is a usual sentence opener ("The", "He", "But", ...);
 * decimals ("6.1") and quoted clauses continued in lower case ("…," he said.) never split,
-  because no whitespace-then-capital follows.
+  because no whitespace-then-capital follows;
+* nor do decimals the ECB+ mirror writes with a space after the point ("a 6. 1 - magnitude quake",
+  "29. 8%"): a period between a digit and ", digit" ends no sentence, nor does one after an article
+  ("pointed a. 357 caliber revolver", the mirror's spacing of "a .357") or after the "a." of a spaced
+  "a. m." ("at 3 a. m. Tuesday" ends only before an opener, like "a.m.").
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ ABBREVIATIONS = frozenset(
     ]
 )
 # Abbreviations only before a number: "No. 1", "Fig. 3"; otherwise "The answer was no." ends.
+# A sentence never ends on an article: "pointed a. 357 caliber revolver" is a spaced "a .357".
+ARTICLES = frozenset(["a", "an", "the"])
 NUMBERED = frozenset(["no", "nos", "vol", "art", "fig", "sec", "ch", "pp", "para"])
 # End a sentence only before a usual sentence opener: "Apple Inc. The company ...".
 SOMETIMES_FINAL = frozenset(["inc", "corp", "co", "ltd", "llc", "plc", "bros", "jr", "sr", "etc", "al"])
@@ -144,6 +150,7 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 _END = re.compile(r"""(?:[.!?]+|…)["'”’»)\]]*(?=\s+["'“‘«(\[]?[A-Z0-9À-Þ])""")
 _WORD_CHARS = frozenset(".'’&-_")
 _WORD_AFTER = re.compile(r"""\s+["'“‘«(\[]?([\w'’-]+)""")
+_SPACED_INITIAL = re.compile(r"[a-z]\. ")
 
 
 def split_sentences(body: str) -> list[Sentence]:
@@ -181,8 +188,14 @@ def _period_ends(text: str, dot: int, after: int) -> bool:
     lower = word.lower()
     if not word:
         return True
-    if lower in ABBREVIATIONS:
+    if lower in ABBREVIATIONS or word in ARTICLES:
         return False
+    following = _WORD_AFTER.match(text, after)
+    if word.isdigit() and following and following.group(1)[0].isdigit() and text[dot + 1 : dot + 2] == " ":
+        return False  # a decimal spaced by the mirror: "6. 1", "29. 8%"
+    if len(word) == 1 and word.islower() and begin >= 3 and _SPACED_INITIAL.fullmatch(text, begin - 3, begin):
+        # the "m." of a spaced "a. m." / "p. m.": like a dotted acronym, ends only before an opener
+        return bool(following) and following.group(1).lower() in OPENERS  # type: ignore[union-attr]
     if lower in NUMBERED:
         following = _WORD_AFTER.match(text, after)
         return not (following and following.group(1)[0].isdigit())

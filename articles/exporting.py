@@ -4,6 +4,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
+from ai.models import AIOutput
+from ai.providers import EXTRACTIVE
 from stories.models import RelatedArticle
 
 from .models import Article
@@ -17,8 +19,14 @@ def _related_urls() -> dict[int, list[str]]:
     return ranked
 
 
+def _digests() -> dict[int, dict]:
+    rows = AIOutput.objects.filter(kind=AIOutput.Kind.DIGEST, engine=EXTRACTIVE).values_list("article_id", "content")
+    return dict(rows.iterator(chunk_size=2000))
+
+
 def export_rows() -> Iterator[dict]:
     related = _related_urls()
+    digests = _digests()
     articles = Article.objects.select_related("duplicate_of").order_by("pk")
     for article in articles.iterator(chunk_size=500):
         original = article.duplicate_of
@@ -35,6 +43,8 @@ def export_rows() -> Iterator[dict]:
             "story_id": str(article.story_id) if article.story_id else None,
             "related": links[:8],
             "duplicate_of": original.url if original else None,
+            "key_points": digests.get(article.pk, {}).get("key_points", []),
+            "summary": digests.get(article.pk, {}).get("summary", []),
         }
 
 

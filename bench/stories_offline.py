@@ -232,6 +232,10 @@ def fit(corpora: list[Corpus], *, k: int) -> dict[str, float]:
     return dict(zip(["bias", *names], (round(float(b), 2) for b in beta), strict=True))
 
 
+def fmt(s: dict[str, float]) -> str:
+    return f"{s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mirror", choices=sorted(MIRRORS), action="append")
@@ -268,16 +272,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     best = (s, t, stories, lists)
             s = score_with_eval(corpus, best[2], best[3])
             label = f"embeddings alone (cos≥{best[1]:.2f})"
-            print(
-                f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}"
-            )
+            print(f"{corpus.name:12} {order_name:9} {label:28} {fmt(s)}")
             if args.sweep:
                 for t in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
                     stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=clustering.WEIGHTS)
                     s = quick_scores(corpus, stories, related_lists(corpus, stories, k=args.k)[0])
-                    print(
-                        f"{'':22} sweep t={t:.2f}{'':15} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}"
-                    )
+                    print(f"{'':22} sweep t={t:.2f}{'':15} {fmt(s)}")
             stories, spent_assign = run_online(
                 corpus, order, k=args.k, threshold=args.threshold, weights=clustering.WEIGHTS
             )
@@ -285,9 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             s = score_with_eval(corpus, stories, lists)
             ms = 1000 * (spent_assign + spent_rank) / len(corpus.rows)
             label = f"tidings (t={args.threshold:.2f})"
-            print(
-                f"{corpus.name:12} {order_name:9} {label:28} {s['b3_p']:6.3f} {s['b3_r']:6.3f} {s['b3_f1']:6.3f} {s['p@5']:6.3f}  {ms:.2f}"
-            )
+            print(f"{corpus.name:12} {order_name:9} {label:28} {fmt(s)}  {ms:.2f}")
     return 0
 
 

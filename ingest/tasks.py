@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django_tasks import task
 
+from ai import actions as ai_actions
 from sources.models import Feed
 from stories import actions as story_actions
 
@@ -25,7 +26,14 @@ def extract_articles(article_ids: list[int]) -> int:
 
 @task()
 def process_stories(article_ids: list[int]) -> int:
-    return story_actions.process_articles(article_ids)
+    processed = story_actions.process_articles(article_ids)
+    precompute_digests.enqueue(article_ids)
+    return processed
+
+
+@task()
+def precompute_digests(article_ids: list[int]) -> int:
+    return ai_actions.precompute_digests_for(article_ids)
 
 
 def enqueue_extraction(article_ids: list[int]) -> None:

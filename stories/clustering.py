@@ -314,9 +314,9 @@ def pair_features(a: ArticleSignals, b: ArticleSignals) -> dict[str, float]:
         "words": _overlap(a.words, b.words),
         # Two reports naming only different years are about different events (the 2009 vs 2013 quake).
         "year_conflict": 1.0 if fa.years and fb.years and not (fa.years & fb.years) else 0.0,
-        # Beyond a day and a half apart, each further day makes "same story" less likely; closer, no
+        # Beyond a day apart, each further day makes "same story" less likely; closer, no
         # penalty (feeds' dates are rough, and one event's coverage spans a day or so).
-        "days_apart": min(max(days - 1.5, 0.0), 3.0),
+        "days_apart": min(max(days - 1.0, 0.0), 3.0),
     }
 
 

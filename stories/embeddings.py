@@ -440,3 +440,102 @@ def to_bytes(vec: np.ndarray) -> bytes:
 def from_bytes(data: bytes | bytearray | memoryview) -> np.ndarray:
     """The inverse of to_bytes: a writable float32 vector in native byte order."""
     return np.frombuffer(bytes(data), dtype="<f4").astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------------
+# A cheap sentence vectoriser from the same model's first layer
+
+# In BERT's WordPiece vocabulary the whole words from id 1996 ("the", "of", "and", …) on are listed
+# roughly by frequency; the ids below are [PAD], [unused*], specials and single characters (punctuation,
+# digits, letters), all frequent. TokenEmbeddingEncoder turns that order into a Zipf frequency estimate
+# p(rank) = 1 / (rank · ln V) and weights each word piece SIF-style, a / (a + p): "the" ~0.01, a
+# rank-100 word ~0.5, rare words ~1. An IDF from Tidings' own corpus would need state and would change
+# every vector as the corpus grows; this one is fixed by the pinned vocabulary.
+_FIRST_WORD_ID = 1996
+SIF_A = 1e-3
+
+
+class TokenEmbeddingEncoder:
+    """Sentence vectors from all-MiniLM-L6-v2's word-piece embedding matrix alone: no attention, no ONNX.
+
+    A text's vector is the SIF-weighted mean of its word pieces' rows of ``embeddings.word_embeddings``
+    (tokenised with the model's own tokenizer, no [CLS]/[SEP], first ``max_length`` pieces), minus the
+    vocabulary's common direction (the mean word row: every raw row shares it, which would put every
+    pair of sentences at cosine ~0.5+), L2-normalised. ~50× cheaper than ``Encoder`` per text and good
+    enough to rank a single article's sentences against each other (ai/keypoints.py); not a
+    replacement for ``Encoder`` across articles. float32 (n, 384), unit rows, deterministic, thread-safe.
+    A text with no word piece (empty, whitespace) gets the vector of "[CLS] [SEP]"'s mean, as a unit row.
+    """
+
+    def __init__(self, model_dir: Path | None = None, *, max_length: int = MAX_LENGTH) -> None:
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+        self.max_length = max_length
+        verify_file(model_dir / "model.safetensors", WEIGHTS_SHA256)
+        verify_file(model_dir / "tokenizer.json", TOKENIZER_SHA256)
+        with safe_open(str(model_dir / "model.safetensors"), framework="numpy") as fh:
+            name = "embeddings.word_embeddings.weight"
+            table = np.asarray(fh.get_tensor(name if name in fh.keys() else f"bert.{name}"), dtype=np.float32)
+        if table.ndim != 2 or table.shape[1] != DIMENSION:
+            raise ModelIntegrityError(f"{MODEL_NAME}: unexpected word embedding shape {table.shape}")
+        vocab = table.shape[0]
+        rank = np.maximum(np.arange(vocab, dtype=np.float64) - (_FIRST_WORD_ID - 1), 1.0)
+        self.weights = (SIF_A / (SIF_A + 1.0 / (rank * np.log(vocab)))).astype(np.float32)
+        common = table[_FIRST_WORD_ID:].mean(axis=0)
+        # Rows pre-scaled by their weight, common direction removed: encode() is then a sum and a norm.
+        self._rows = np.ascontiguousarray((table - common) * self.weights[:, None], dtype=np.float32)
+
+        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer = tokenizer
+        specials = [tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")]
+        empty = (table[specials] - common).mean(axis=0)
+        self._empty = (empty / max(float(np.linalg.norm(empty)), 1e-12)).astype(np.float32)
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Word-piece ids without [CLS]/[SEP], at most max_length of them."""
+        limit = self.max_length * 64  # as Encoder.tokenize
+        cleaned = [_text(t)[:limit].encode("utf-8", "replace").decode("utf-8") for t in texts]
+        return [enc.ids for enc in self._tokenizer.encode_batch(cleaned, add_special_tokens=False)]
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 0) -> np.ndarray:
+        """float32 (len(texts), 384), unit rows. ``batch_size`` is accepted for Encoder's signature and ignored."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of strings, not one string")
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.tokenize(texts)
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        nonempty = np.flatnonzero(lengths)
+        if len(nonempty):
+            flat = np.fromiter((i for x in ids for i in x), dtype=np.int64, count=int(lengths.sum()))
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
+            sums = np.add.reduceat(self._rows[flat], starts, axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            out[nonempty] = sums / np.maximum(norms, 1e-12)
+            # A text of only zero-weight pieces would give a zero row: treat it as empty.
+            out[nonempty[norms[:, 0] <= 1e-12]] = self._empty
+        out[lengths == 0] = self._empty
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+_TOKEN_ENCODERS: dict[Path, TokenEmbeddingEncoder] = {}
+
+
+def get_token_encoder(model_dir: Path | str | None = None) -> TokenEmbeddingEncoder:
+    """The process-wide TokenEmbeddingEncoder (per model directory), created on first use (thread-safe)."""
+    key = Path(model_dir).resolve() if model_dir is not None else default_model_dir().resolve()
+    encoder = _TOKEN_ENCODERS.get(key)
+    if encoder is None:
+        with _ENCODERS_LOCK:
+            encoder = _TOKEN_ENCODERS.get(key)
+            if encoder is None:
+                encoder = _TOKEN_ENCODERS[key] = TokenEmbeddingEncoder(key)
+    return encoder

@@ -620,7 +620,7 @@ def _phrases_in_line(line: str, lower_vocab: set[str]) -> list[str]:
             acronym = 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
             if acronym and lower not in ACRONYM_STOP:
                 run.append(word)
-            elif lower in STOP or ((opening or title_case) and (lower in COMMON or lower in lower_vocab)):
+            elif lower in STOP or ((opening or title_case) and _common(lower, lower_vocab, title_case)):
                 _close(run, phrases)
             elif word.isupper() and len(word) > 5 and lower in lower_vocab:
                 _close(run, phrases)  # a SHOUTED common word
@@ -632,6 +632,13 @@ def _phrases_in_line(line: str, lower_vocab: set[str]) -> list[str]:
             opening = False
         _close(run, phrases)
     return phrases
+
+
+def _common(lower: str, lower_vocab: set[str], title_case: bool) -> bool:
+    if lower in COMMON or lower in lower_vocab:
+        return True
+    # Title Case headlines capitalise adverbs, participles and gerunds too ("Finally", "Undisclosed").
+    return title_case and len(lower) > 4 and lower.endswith(("ly", "ed", "ing"))
 
 
 def _close(run: list[str], phrases: list[str]) -> None:

@@ -10,6 +10,8 @@ TIDINGS_ALLOW_PRIVATE_HOSTS  comma-separated hosts the fetcher may reach althoug
 TIDINGS_ALLOWED_HOSTS  comma-separated host names served (default: localhost, 127.0.0.1)
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
+TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
+TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 """
 
@@ -76,6 +78,21 @@ ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
 
+# Optional generative model behind an OpenAI-compatible endpoint; without it the built-in engine writes.
+LLM_URL = os.environ.get("TIDINGS_LLM_URL", "")
+LLM_MODEL = os.environ.get("TIDINGS_LLM_MODEL", "")
+LLM_API_KEY = os.environ.get("TIDINGS_LLM_API_KEY", "")
+LLM_TIMEOUT = float(os.environ.get("TIDINGS_LLM_TIMEOUT", "60"))
+LLM_DAILY_TOKENS = int(os.environ.get("TIDINGS_LLM_DAILY_TOKENS", "200000"))
+
+CACHES = {
+    "default": {
+        # Shared by every web and worker process (rate limits); Redis can replace it when scaled.
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -93,6 +110,7 @@ INSTALLED_APPS = [
     "ingest",
     "articles",
     "stories",
+    "ai",
     "web",
 ]
 

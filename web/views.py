@@ -1,9 +1,14 @@
-"""Server-rendered pages. Views only compose querysets; they never write."""
+"""Server-rendered pages. Views compose querysets; the only writes are through ai.actions, which makes
+AI outputs on demand and caches them (a question, a story briefing)."""
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from ai import actions as ai_actions
+from ai.models import AIOutput
+from ai.providers import EXTRACTIVE
 from articles.models import Article
 from sources.models import Feed, Publisher
 from stories.models import Hashtag, RelatedArticle, Story
@@ -38,23 +43,58 @@ def home(request):
     )
 
 
-def article_detail(request, article_id: int):
+def _cited(items: list[dict], body: str) -> list[dict]:
+    """AI items with the article text they cite, for the page's "where does it say so"."""
+    return [
+        {**item, "quotes": [body[a:b] for a, b in item.get("spans", []) if 0 <= a < b <= len(body)]} for item in items
+    ]
+
+
+def article_detail(request, article_id: int, *, answer=None, ask_error: str = "", question: str = ""):
     article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=article_id)
     if article.duplicate_of_id:
         # A folded copy has no page of its own: its original credits it ("Also published by").
         return redirect(article.duplicate_of)
     related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
+    digest = AIOutput.objects.filter(article=article, kind=AIOutput.Kind.DIGEST, engine=EXTRACTIVE).first()
     context = {
         "article": article,
         "copies": article.copies.select_related("publisher").order_by("published_at"),
         "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
         "related": related,
+        "digest": digest,
+        "key_points": _cited(digest.content.get("key_points", []), article.body_text) if digest else [],
+        "summary": _cited(digest.content.get("summary", []), article.body_text) if digest else [],
+        "answer": answer,
+        "answer_quotes": _cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
+        "ask_error": ask_error,
+        "question": question,
     }
-    return render(request, "web/article.html", context)
+    return render(request, "web/article.html", context, status=400 if ask_error else 200)
+
+
+def reader_key(request) -> str:
+    """Who is asking, for rate limits: the account when signed in, else the address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+@require_POST
+def article_ask(request, article_id: int):
+    question = request.POST.get("question", "")
+    try:
+        article, question = ai_actions.check_ask(article_id, question, reader_key=reader_key(request))
+    except ai_actions.AskError as exc:
+        get_object_or_404(Article, pk=article_id)
+        return article_detail(request, article_id, ask_error=str(exc), question=question[:300])
+    answer = ai_actions.do_ask(article, question)
+    return article_detail(request, article_id, answer=answer, question=question)
 
 
 def story_detail(request, story_id: int):
     story = get_object_or_404(Story, pk=story_id)
+    briefing = ai_actions.story_briefing(story)
     articles = list(
         Article.objects.filter(story=story)
         .select_related("publisher", "duplicate_of__publisher")
@@ -67,7 +107,13 @@ def story_detail(request, story_id: int):
     return render(
         request,
         "web/story.html",
-        {"story": story, "timeline": articles, "groups": groups, "first": articles[0] if articles else None},
+        {
+            "story": story,
+            "timeline": articles,
+            "groups": groups,
+            "first": articles[0] if articles else None,
+            "briefing": briefing.content if briefing else None,
+        },
     )
 
 

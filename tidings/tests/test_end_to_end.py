@@ -59,6 +59,13 @@ def test_export_writes_one_json_line_per_article(local_server):
     call_command("export", "--format", "jsonl", stdout=out, stderr=io.StringIO())
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == 3
-    assert set(rows[0]) == {"url", "title", "body_text", "published", "story_id", "related", "duplicate_of"}
+    assert set(rows[0]) == {
+        "url", "title", "body_text", "published", "story_id", "related", "duplicate_of", "key_points", "summary",
+    }  # fmt: skip
+    for row in rows:
+        assert row["story_id"] is not None
+        assert 1 <= len(row["key_points"]) <= 5 and row["summary"]
+        for item in row["key_points"] + row["summary"]:
+            assert item["spans"] and all(0 <= a < b <= len(row["body_text"]) for a, b in item["spans"])
     assert all(row["url"].endswith(".html?utm_source=rss") for row in rows)
     assert all(row["published"].endswith("Z") for row in rows)

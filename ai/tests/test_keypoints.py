@@ -1,0 +1,109 @@
+"""digest(): 3–5 grounded key points, a 2–3 sentence summary, every item citing the body exactly."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ai.keypoints import Digest, GroundedText, digest, digest_many
+from stories.embeddings import get_encoder
+
+MIRROR = Path("/work/shared/eval/mirrors/ecbplus-dev/truth.jsonl")
+WORD = re.compile(r"\w+")  # as /work/shared/eval/run_e2e.py grounding()
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return get_encoder("/tmp/tidings-models")
+
+
+@pytest.fixture(scope="module")
+def rows():
+    if not MIRROR.exists():
+        pytest.skip("evaluation mirror not available")
+    return [json.loads(line) for line in MIRROR.open()]
+
+
+def cited_share(body: str, item: GroundedText) -> float:
+    """The project's grounding check: share of the item's words found in the cited text."""
+    cited = " ".join(body[a:b] for a, b in item.spans if 0 <= a < b <= len(body))
+    words = [w.lower() for w in WORD.findall(item.text)]
+    have = {w.lower() for w in WORD.findall(cited)}
+    return sum(w in have for w in words) / len(words) if words and cited else 0.0
+
+
+def assert_grounded(body: str, result: Digest) -> None:
+    for item in result.key_points + result.summary:
+        assert item.spans
+        for start, end in item.spans:
+            assert 0 <= start < end <= len(body)
+        assert item.matches(body), (item, body[item.spans[0][0] : item.spans[0][1]])
+        assert cited_share(body, item) == 1.0
+
+
+@pytest.fixture(scope="module")
+def mirror_digests(encoder, rows):
+    """All 496 bodies in batches of 32 articles: one encoder call each (~50 s on 2 busy cores)."""
+    results = []
+    for i in range(0, len(rows), 32):
+        results += digest_many([(r["title"], r["body"]) for r in rows[i : i + 32]], encoder=encoder)
+    return results
+
+
+def test_real_articles(encoder, rows, mirror_digests):
+    long_rows = sorted(range(len(rows)), key=lambda i: -len(rows[i]["body"]))[:8]
+    assert (
+        digest(rows[long_rows[0]]["title"], rows[long_rows[0]]["body"], encoder=encoder) == mirror_digests[long_rows[0]]
+    )
+    for index in long_rows:
+        body, result = rows[index]["body"], mirror_digests[index]
+        assert 3 <= len(result.key_points) <= 5
+        assert 2 <= len(result.summary) <= 3
+        assert_grounded(body, result)
+        starts = [item.spans[0][0] for item in result.key_points]
+        assert starts == sorted(starts) and len(set(starts)) == len(starts)
+        assert any(start >= len(body) / 3 for start in starts), "no key point after the first third"
+        vectors = encoder.encode([item.text for item in result.key_points])
+        similarity = vectors @ vectors.T
+        assert (similarity[~__import__("numpy").eye(len(vectors), dtype=bool)] < 0.9).all()
+
+
+def test_trimming_keeps_exact_spans(encoder):
+    body = (
+        "A magnitude 6.1 earthquake struck off the coast of northern Peru early on Tuesday, police said.\n\n"
+        "However, no damage was reported in the coastal towns closest to the epicentre of the quake.\n\n"
+        "Meanwhile, schools in the region of Piura were closed as a precaution for the rest of the week.\n\n"
+        "The quake was felt as far away as the capital Lima, where buildings swayed for several seconds.\n\n"
+        "Peru sits on the Pacific Ring of Fire and is hit by hundreds of small earthquakes every year."
+    )
+    result = digest("Magnitude 6.1 earthquake strikes northern Peru", body, encoder=encoder)
+    assert_grounded(body, result)
+    texts = [item.text for item in result.key_points + result.summary]
+    assert not any(t.startswith(("However", "Meanwhile")) for t in texts)
+    assert not any(t.endswith("police said.") for t in texts)
+    lead = next(item for item in result.key_points + result.summary if item.spans[0][0] == 0)
+    assert lead.text == "A magnitude 6.1 earthquake struck off the coast of northern Peru early on Tuesday."
+    assert body[slice(*lead.spans[0])] == lead.text[:-1]
+
+
+def test_short_and_empty_articles(encoder):
+    assert digest("Title", "", encoder=encoder) == Digest((), ())
+    result = digest("Fire", "A fire destroyed the old creamery in Palmer on Monday night.", encoder=encoder)
+    assert len(result.key_points) == 1 and result.key_points[0].spans == ((0, 60),)
+
+
+def test_whole_mirror_is_grounded(rows, mirror_digests):
+    """Every item of all 496 ecbplus-dev bodies cites >= 1 span in the body holding >= 80% of its words."""
+    results = mirror_digests
+    items = grounded = 0
+    for row, result in zip(rows, results, strict=True):
+        body = row["body"]
+        for item in result.key_points + result.summary:
+            items += 1
+            assert item.spans and all(0 <= a < b <= len(body) for a, b in item.spans)
+            grounded += cited_share(body, item) >= 0.8
+        if result.key_points:
+            assert len(result.key_points) <= 5 and len(result.summary) <= 3
+    assert items > 2 * len(rows)
+    assert grounded == items

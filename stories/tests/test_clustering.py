@@ -1,0 +1,98 @@
+"""Clustering on real ecbplus-dev cases, and the quality gate over the whole ecbplus-dev gold text."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from stories.clustering import JOIN_THRESHOLD, Neighbour, assign_story, embedding_text, make_signals, similarity
+
+MIRROR = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
+pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs ../shared/eval/mirrors/ecbplus-dev")
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    from stories.embeddings import get_encoder
+
+    return get_encoder(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {r["doc_id"]: r for r in map(json.loads, MIRROR.read_text().splitlines())}
+
+
+@pytest.fixture(scope="module")
+def signals(rows, encoder):
+    publishers: dict[str, int] = {}
+
+    def build(doc_id: str, article_id: int):
+        r = rows[doc_id]
+        return make_signals(
+            article_id=article_id,
+            publisher_id=publishers.setdefault(r["publisher"], len(publishers)),
+            published=datetime.fromisoformat(r["published"].replace("Z", "+00:00")),
+            title=r["title"],
+            body=r["body"],
+            vector=encoder.encode([embedding_text(r["title"], r["body"])])[0],
+        )
+
+    return build
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: pair similarity 0.80 (same day, both 'Indonesia', shared magnitude 6.1 mentioned in "
+    "37_1ecb); clustering separates most of these through the story aggregate, not this pair",
+)
+def test_aceh_quake_2013_and_west_papua_quakes_2009_stay_apart(signals):
+    # Same day in the mirror, both "powerful earthquake hits Indonesian province, dozens injured":
+    # the magnitudes, places and years differ.
+    aceh = signals("37_8ecbplus", 1)
+    papua = signals("37_6ecb", 2)
+    assert similarity(aceh, papua) < JOIN_THRESHOLD
+    assert assign_story(papua, [Neighbour(aceh, 10)]).story_id is None
+
+
+def test_tara_reid_and_lindsay_lohan_rehab_stays_stay_apart(signals):
+    reid = signals("1_11ecb", 1)
+    lohan = signals("1_5ecbplus", 2)
+    assert similarity(reid, lohan) < JOIN_THRESHOLD
+    assert assign_story(lohan, [Neighbour(reid, 10)]).story_id is None
+
+
+def test_two_reports_of_the_aceh_quake_join(signals):
+    first = signals("37_8ecbplus", 1)
+    second = signals("37_5ecbplus", 2)
+    decision = assign_story(second, [Neighbour(first, 10), Neighbour(signals("37_6ecb", 3), 11)])
+    assert decision.story_id == 10
+    assert decision.score >= JOIN_THRESHOLD
+    assert "joined story 10" in decision.reason
+
+
+def test_no_neighbours_starts_a_story(signals):
+    decision = assign_story(signals("37_8ecbplus", 1), [])
+    assert decision.story_id is None
+    assert decision.reason == "new story: no earlier article nearby"
+
+
+def test_quality_gate_ecbplus_dev_gold_text(tmp_path_factory):
+    # Online, shuffled arrival (seed 13), K=30, gold text: B³ F1 0.959 and P@5 0.987 when pinned.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench import stories_offline as bench
+
+    corpus = bench.build_corpus(
+        "ecbplus-dev", cache_dir=tmp_path_factory.mktemp("models"), vector_cache=tmp_path_factory.mktemp("vectors")
+    )
+    order = bench.arrival_order(corpus, "shuffled", 13)
+    stories, _ = bench.run_online(corpus, order, k=30, threshold=JOIN_THRESHOLD, weights=bench.clustering.WEIGHTS)
+    lists, _ = bench.related_lists(corpus, stories, k=30)
+    scores = bench.quick_scores(corpus, stories, lists)
+    assert scores["b3_f1"] >= 0.95
+    assert scores["p@5"] >= 0.98
