@@ -79,6 +79,8 @@ CONFIDENCE_SCALE = 1.5
 # A second, adjacent sentence is quoted only when it continues the first (pronoun start) and
 # scores at least this share of the best one.
 CONTINUATION_RATIO = 0.8
+# A headline glued onto the first sentence is cut off only when the rest is a sentence of this many words.
+MIN_LEAD_WORDS = 6
 # How near (in words) a number must stand before the counted noun: "31 fire apparatus".
 COUNT_WINDOW = 4
 
@@ -111,6 +113,30 @@ RELATED = {
     "cost": ("$", "million", "billion"),
     "worth": ("$", "million", "billion"),
 }
+# Small groups of words news prose uses interchangeably for the same thing ("the jury split" /
+# "jurors deadlocked", "the death penalty" / "the death sentence"); each word matches the others.
+SYNONYM_GROUPS = (
+    ("jury", "jurors", "juror"),
+    ("penalty", "sentence", "sentenced"),
+    ("split", "divided", "deadlocked"),
+    ("gun", "guns", "weapon", "firearm", "pistol", "revolver", "rifle", "handgun", "shotgun"),
+    ("fight", "bout"),
+    ("record", "mark"),
+    ("car", "vehicle", "suv"),
+    ("died", "dead", "death", "killed"),
+    ("wounded", "injured", "hurt"),
+    ("buy", "bought", "acquire", "acquired", "acquisition", "purchase"),
+)
+for _group in SYNONYM_GROUPS:
+    for _w in _group:
+        RELATED[_w] = tuple(dict.fromkeys((*RELATED.get(_w, ()), *(g for g in _group if g != _w))))
+# Irregular forms of common news verbs, mapped to a shared base by _stem().
+IRREGULAR = {
+    "shot": "shoot", "shooting": "shoot", "shoots": "shoot", "fought": "fight", "fighting": "fight",
+    "struck": "strike", "strikes": "strike", "won": "win", "wins": "win", "ran": "run", "beaten": "beat",
+    "sold": "sell", "bought": "buy", "paid": "pay", "left": "leave", "lost": "lose", "hit": "hit",
+    "stole": "steal", "stolen": "steal", "fled": "flee", "caught": "catch", "held": "hold",
+}  # fmt: skip
 NUMBER_WORDS = _words(
     """two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds
@@ -212,7 +238,11 @@ def _tokens(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "ly"):
+    """A light stem: "killed"/"kills"/"killing" -> "kill", "sentenced"/"sentences" -> "sentenc",
+    "injuries"/"injured" -> "injur", irregular news verbs ("shot", "fought") to their base form."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    for suffix in ("ies", "ied", "ing", "ed", "es", "s", "ly", "y", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
@@ -438,10 +468,21 @@ def answer(
         if number not in article_lower:
             return _refuse()
 
+    glued = _glued_title(title, sents[0])
+    if glued:
+        first = sents[0]
+        sents[0] = Sentence(first.index, first.start + glued, first.end, first.text[glued:])
     texts = [s.text for s in sents]
     if sentence_vectors is None:
-        sentence_vectors = encoder.encode(texts)
-    qvec = encoder.encode([q.text])[0]
+        vectors = encoder.encode([*texts, q.text])
+        sentence_vectors, qvec = vectors[:-1], vectors[-1]
+    else:
+        if glued:
+            fresh = encoder.encode([texts[0], q.text])
+            sentence_vectors = np.vstack([fresh[:1], np.asarray(sentence_vectors)[1:]])
+            qvec = fresh[1]
+        else:
+            qvec = encoder.encode([q.text])[0]
     scored = score_sentences(q, texts, np.asarray(sentence_vectors, dtype=np.float32) @ qvec)
     scores = [s.score for s in scored]
     if absent_share(q, texts) > MAX_ABSENT:
@@ -462,6 +503,26 @@ def answer(
     text = " ".join(s.text.strip() for s in quoted)
     confidence = min(1.0, best_score / CONFIDENCE_SCALE)
     return Answer(True, text, tuple((s.start, s.end) for s in quoted), round(confidence, 3))
+
+
+def _glued_title(title: str, first: Sentence) -> int:
+    """Length of the headline glued, without a period, onto the front of the body's first sentence.
+
+    Extracted bodies sometimes start with the headline run straight into the lead ("Hansbrough breaks
+    30-year-old UNC scoring mark Forward Tyler Hansbrough broke ..."); left there, the headline's words
+    make that sentence the best match for every question about the story. It counts as glued only when
+    a capitalised word and at least MIN_LEAD_WORDS words follow it: a headline that is just the lead's
+    cut-off beginning ("... to retain his IBF, IBO" + " and WBO titles") is part of the sentence.
+    0 when there is none.
+    """
+    words = title.split()
+    if not words:
+        return 0
+    head = r"\s+".join(re.escape(w) for w in words)
+    m = re.match(rf"\s*(?i:{head})[\s:|–—-]+(?=[A-Z\"“‘'])", first.text)
+    if not m or len(first.text[m.end() :].split()) < MIN_LEAD_WORDS:
+        return 0
+    return m.end()
 
 
 def _continues(sentence: str) -> bool:

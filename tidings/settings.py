@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "articles",
     "stories",
     "ai",
+    "api",
     "web",
 ]
 

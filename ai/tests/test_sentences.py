@@ -26,6 +26,19 @@ CASES = {
     ),
     "lowercase no ends": ("The answer was no. Talks ended.", ["The answer was no.", "Talks ended."]),
     "decimal": ("A magnitude 6.1 quake hit. Nobody died.", ["A magnitude 6.1 quake hit.", "Nobody died."]),
+    "spaced decimal (ECB+ mirror)": (
+        "A 6. 1 - magnitude quake hit Aceh. It was watched by 6. 1m people (a 29. 8% share). Nobody died.",
+        ["A 6. 1 - magnitude quake hit Aceh.", "It was watched by 6. 1m people (a 29. 8% share).", "Nobody died."],
+    ),
+    "spaced calibre after an article": (
+        "He pointed a. 357 caliber revolver at them. Both officers fired.",
+        ["He pointed a. 357 caliber revolver at them.", "Both officers fired."],
+    ),
+    "spaced a. m.": (
+        "It hit at 12: 30 a. m. Tuesday near Lima. Roads shut at 3 a. m. The city slept.",
+        ["It hit at 12: 30 a. m. Tuesday near Lima.", "Roads shut at 3 a. m.", "The city slept."],
+    ),
+    "number ends a sentence before a capital": ("He scored 20. Fans cheered.", ["He scored 20.", "Fans cheered."]),
     "initials": ("J. R. Smith scored 20. The crowd roared.", ["J. R. Smith scored 20.", "The crowd roared."]),
     "quote then attribution": ('"We are safe," he said. Help came.', ['"We are safe," he said.', "Help came."]),
     "quote ends sentence": ('He said: "It is over." Then he left.', ['He said: "It is over."', "Then he left."]),
