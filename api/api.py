@@ -63,7 +63,7 @@ def get_article(request, article_id: int):
                 "reason": r.reason,
             }
             for r in related
-        ],  # fmt: skip
+        ],
     }
 
 

@@ -42,10 +42,10 @@ def test_article_list_is_newest_first_with_counts(client, django_assert_num_quer
 def test_article_detail_respects_the_licence_and_cites_key_points(client):
     excerpt_only = make()
     full = make("Open Wire", full=True, n=2)
+    point = {"text": "Engineers replaced all 212 steel cables.", "spans": [[103, 144]]}
     AIOutput.objects.create(
         article=excerpt_only, kind=AIOutput.Kind.DIGEST, engine="extractive", model="m", prompt_version="v",
-        source_hash="h", content={"key_points": [{"text": "Engineers replaced all 212 steel cables.", "spans": [[103, 144]]}],
-                                  "summary": []},
+        source_hash="h", content={"key_points": [point], "summary": []},
     )  # fmt: skip
     RelatedArticle.objects.create(article=excerpt_only, related=full, rank=0, score=1.0, reason="Same story")
     data = client.get(f"/api/articles/{excerpt_only.pk}").json()
