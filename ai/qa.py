@@ -37,7 +37,16 @@ import numpy as np
 from ai.sentences import Sentence, split_sentences
 from stories.entities import normalise_name, proper_noun_phrases
 
-__all__ = ["NOT_SAID", "Answer", "Question", "Scored", "analyse_question", "answer", "score_sentences"]
+__all__ = [
+    "NOT_SAID",
+    "Answer",
+    "Question",
+    "Scored",
+    "analyse_question",
+    "answer",
+    "score_sentences",
+    "strip_glued_title",
+]
 
 NOT_SAID = "The article doesn't say."
 
@@ -79,6 +88,15 @@ CONFIDENCE_SCALE = 1.5
 # A second, adjacent sentence is quoted only when it continues the first (pronoun start) and
 # scores at least this share of the best one.
 CONTINUATION_RATIO = 0.8
+# "how much is the contract worth": an amount next to one of the question's words is likelier the answer
+# than another amount in the article ("a $70 million offer").
+MONEY_NEAR_BONUS = 0.2
+# Typed questions whose answer may come in the sentence after the one describing what is asked:
+# that sentence, when it lacks the answer but holds at least CONTEXT_MIN_COVERAGE of the question's
+# words, lends the next one CONTEXT_CREDIT of its coverage (and its names), and both are quoted.
+CONTEXT_KINDS = frozenset({"person", "place", "date", "count", "money", "measure"})
+CONTEXT_MIN_COVERAGE = 0.8
+CONTEXT_CREDIT = 0.8
 # A headline glued onto the first sentence is cut off only when the rest is a sentence of this many words.
 MIN_LEAD_WORDS = 6
 # How near (in words) a number must stand before the counted noun: "31 fire apparatus".
@@ -201,6 +219,8 @@ _REASON = re.compile(rf"{_CAUSE.pattern}|\b(?:reasons?|so that|in order to|since
 _CAUSE_QUESTION = re.compile(
     r"\bwhat (?:caused|causes|sparked|started|led to)\b|\bwhat (?:is|was) the (?:cause|reason)\b"
 )
+# "What kind of gun ...": the answer names the thing more specifically than the question does.
+_SORT_QUESTION = re.compile(r"\b(?:what|which) (?:kind|type|sort|make|model|brand|calibre|caliber) of ([a-z]+)")
 _ANY_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[\s\-–—/]+")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
@@ -210,6 +230,10 @@ NOT_NAMES = _words(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december"
 )
+# A name right after these is a source or a place, not the person a "who" question asks for.
+_NOT_PERSON_BEFORE = re.compile(r"(?:according to|reported by|told|on|via)\s+(?:the\s+)?$|\b(?:in|at)\s+[a-z]+,\s+$")
+# A lone capitalised word opening a sentence or a quote ("Witnesses say", "“ Stay down").
+_OPENING_BEFORE = re.compile(r"\s*|.*[\"“‘'(]\s*")
 PERSONAL_PRONOUNS = _words("he she his her him they their them")
 
 
@@ -279,6 +303,8 @@ def analyse_question(question: str) -> Question:
         kind = "cause"
     elif first == "why":
         kind = "why"
+    elif ms := _SORT_QUESTION.search(lower):
+        kind, head = "sort", _tokens(ms.group(1))[0]
     elif first in ("what", "which") and QUANTITY_NOUNS & set(words):
         kind = "measure"
     elif MONEY_WORDS & set(words) and re.search(r"\bwhat (?:is|was|were|are) the\b", lower):
@@ -359,9 +385,27 @@ def _has_type(q: Question, sentence: str, new_names: set[str]) -> bool:
         return bool(new_names)
     if q.kind == "cause":
         return bool(_CAUSE.search(sentence))
-    if q.kind == "place":
-        return any(m.group(1).lower() not in q.name_tokens for m in _LOCATIVE.finditer(sentence))
+    if q.kind == "place":  # "at the SAP-Arena", not "on the American's chin"
+        return any(
+            m.group(1).lower() not in q.name_tokens and not m.group(1).endswith(("'s", "’s"))
+            for m in _LOCATIVE.finditer(sentence)
+        )
+    if q.kind == "sort":
+        return _names_specifically(sentence, q.head)
     return True  # untyped questions (what, why, how): no hard requirement
+
+
+def _names_specifically(sentence: str, head: str) -> bool:
+    """Whether ``sentence`` names a ``head`` ("gun") more specifically than "a gun": by a word of its
+    synonym group ("revolver") or with a modifier that is not a determiner ("a .38 caliber gun")."""
+    tokens = _tokens(sentence)
+    related = set(RELATED.get(head, ())) - {head, _stem(head)}
+    for i, tok in enumerate(tokens):
+        if tok in related and _stem(tok) != _stem(head):
+            return True
+        if (tok == head or _stem(tok) == _stem(head)) and i > 0 and tokens[i - 1] not in STOPWORDS:
+            return True
+    return False
 
 
 def _name_phrases(text: str) -> list[list[str]]:
@@ -389,6 +433,7 @@ class Scored:
     typed: bool  # holds the kind of answer the wh-word asks for
     bonus: float
     score: float  # -1 when not typed
+    context: bool = False  # coverage carried over from the previous sentence, which is quoted too
 
 
 def score_sentences(q: Question, texts: Sequence[str], similarities: np.ndarray) -> list[Scored]:
@@ -413,19 +458,58 @@ def score_sentences(q: Question, texts: Sequence[str], similarities: np.ndarray)
             last_named = names
         elif PERSONAL_PRONOUNS & ws:
             names = PRONOUN_NAME_CREDIT * last_named  # "he was driving his Bentley"
-        phrases = _name_phrases(text)
-        new = [p for p in phrases if not set(p) & q.name_tokens]
-        if q.kind == "person":  # a person is not "in Brooklyn" or "at Stade de Suisse"
-            places = {m.group(1).lower() for m in _LOCATIVE.finditer(text)}
-            new = [p for p in new if p[0] not in places]
+        new = _new_names(q, text)
         typed = _has_type(q, text, {w for p in new for w in p})
         bonus = PERSON_BONUS if q.kind == "person" and any(len(p) >= 2 for p in new) else 0.0
         if q.kind == "why" and _REASON.search(text):
             bonus = WHY_BONUS
+        if q.kind == "money" and _amount_near(text, q.content):
+            bonus = MONEY_NEAR_BONUS
         sim = float(similarities[len(out)])
+        context = False
+        prev = out[-1] if out else None
+        if typed and prev and not prev.typed and q.kind in CONTEXT_KINDS and prev.coverage >= CONTEXT_MIN_COVERAGE:
+            # The previous sentence describes what is asked ("the driver who killed a 66-year-old woman
+            # outside the Sam's Club") without the answer, this one gives it ("LuAnn Marie Johnson ...").
+            carried = CONTEXT_CREDIT * prev.coverage
+            if carried > coverage:
+                coverage, names, context = carried, max(names, prev.names), True
         score = sim + LEXICAL_WEIGHT * coverage + NAME_WEIGHT * names + bonus if typed else -1.0
-        out.append(Scored(sim, coverage, names, typed, bonus, score))
+        out.append(Scored(sim, coverage, names, typed, bonus, score, context))
     return out
+
+
+def _new_names(q: Question, text: str) -> list[list[str]]:
+    """The proper-noun phrases of ``text`` the question doesn't name; for "who" questions only those
+    that may be people: not a place after a locative preposition ("in Brooklyn") or a comma after one
+    ("in Brooklyn, New York"), not a source ("according to The New York Times"), not a lone capitalised
+    word opening the sentence or a quote ("Witnesses say ...", "“ Stay down")."""
+    new = [p for p in _name_phrases(text) if not set(p) & q.name_tokens]
+    if q.kind != "person" or not new:
+        return new
+    places = {m.group(1).lower() for m in _LOCATIVE.finditer(text)}
+    lower = text.lower()
+    kept = []
+    for p in new:
+        if p[0] in places:
+            continue
+        where = lower.find(p[0])
+        before = lower[max(0, where - 40) : where] if where >= 0 else ""
+        if _NOT_PERSON_BEFORE.search(before):
+            continue
+        if len(p) == 1 and _OPENING_BEFORE.fullmatch(before[-3:] if where > 3 else before):
+            continue
+        kept.append(p)
+    return kept
+
+
+def _amount_near(text: str, content: Sequence[str]) -> bool:
+    """Whether an amount of money stands within COUNT_WINDOW words of one of the question's content
+    words ("believed to be worth between $60 million" for "how much is the contract worth")."""
+    tokens = _tokens(text)
+    near = [i for i, t in enumerate(tokens) if t and any(_matches(w, {t, _stem(t)}) for w in content)]
+    money = [i for i, t in enumerate(tokens) if t == "$" or t in ("million", "billion")]
+    return any(abs(i - j) <= COUNT_WINDOW for i in near for j in money)
 
 
 def absent_share(q: Question, texts: Sequence[str]) -> float:
@@ -469,9 +553,7 @@ def answer(
             return _refuse()
 
     glued = _glued_title(title, sents[0])
-    if glued:
-        first = sents[0]
-        sents[0] = Sentence(first.index, first.start + glued, first.end, first.text[glued:])
+    sents = strip_glued_title(title, sents)
     texts = [s.text for s in sents]
     if sentence_vectors is None:
         vectors = encoder.encode([*texts, q.text])
@@ -490,12 +572,19 @@ def answer(
 
     best = int(np.argmax(scores))
     best_score = scores[best]
-    if best_score < MIN_SCORE or (q.content and scored[best].coverage < MIN_COVERAGE):
+    top = scored[best]
+    # Every one of two or more names of the question in a sentence holding the asked-for kind of
+    # answer ("Where did Klitschko fight Hasim Rahman?": "Wladimir Klitschko stopped Hasim Rahman ...
+    # at the SAP-Arena") pins the event down even when its verb is paraphrased.
+    pinned = len(q.names) >= 2 and top.names >= 1.0 and q.kind in CONTEXT_KINDS
+    if best_score < MIN_SCORE or (q.content and top.coverage < MIN_COVERAGE and not pinned):
         return _refuse(max(best_score, 0.0) / CONFIDENCE_SCALE)
 
     chosen = [best]
     n = len(sents)
-    if best + 1 < n and _continues(texts[best + 1]) and scores[best + 1] >= CONTINUATION_RATIO * best_score:
+    if top.context:
+        chosen.insert(0, best - 1)
+    elif best + 1 < n and _continues(texts[best + 1]) and scores[best + 1] >= CONTINUATION_RATIO * best_score:
         chosen.append(best + 1)
     elif best > 0 and _continues(texts[best]) and scores[best - 1] >= CONTINUATION_RATIO * best_score:
         chosen.insert(0, best - 1)
@@ -503,6 +592,16 @@ def answer(
     text = " ".join(s.text.strip() for s in quoted)
     confidence = min(1.0, best_score / CONFIDENCE_SCALE)
     return Answer(True, text, tuple((s.start, s.end) for s in quoted), round(confidence, 3))
+
+
+def strip_glued_title(title: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """``sentences`` with a headline glued onto the first one cut off (its span starts after it)."""
+    out = list(sentences)
+    glued = _glued_title(title, out[0]) if out else 0
+    if glued:
+        first = out[0]
+        out[0] = Sentence(first.index, first.start + glued, first.end, first.text[glued:])
+    return out
 
 
 def _glued_title(title: str, first: Sentence) -> int:

@@ -76,12 +76,12 @@ def evaluate(encoder: Any, pairs: list[dict[str, Any]] | None = None, docs: dict
 
 def explain(encoder: Any, row: dict[str, Any], top: int = 3) -> None:
     """Print the best-scoring sentences with their evidence (for calibrating the thresholds)."""
-    from ai.qa import analyse_question, score_sentences
+    from ai.qa import analyse_question, score_sentences, strip_glued_title
     from ai.sentences import split_sentences
 
     doc = load_docs()[row["doc_id"]]
     q = analyse_question(row["question"])
-    sents = [s for s in split_sentences(doc["body"]) if s.text.strip()]
+    sents = strip_glued_title(doc["title"], [s for s in split_sentences(doc["body"]) if s.text.strip()])
     sims = encoder.encode([s.text for s in sents]) @ encoder.encode([q.text])[0]
     scored = score_sentences(q, [s.text for s in sents], sims)
     print(f"       kind={q.kind!r} head={q.head!r} content={q.content} names={q.names}")

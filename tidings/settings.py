@@ -12,6 +12,7 @@ TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings in
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
+TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 """
 
@@ -106,12 +107,16 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tidings",
     "core",
+    "accounts",
     "sources",
     "ingest",
     "articles",
     "stories",
     "ai",
     "api",
+    "comments",
+    "readers",
+    "search",
     "web",
 ]
 
@@ -127,6 +132,30 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tidings.urls"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# Argon2 first: memory-hard, the current recommendation; PBKDF2 stays to read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # two weeks, then sign in again
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+EMAIL_BACKEND = os.environ.get("TIDINGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("TIDINGS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TIDINGS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("TIDINGS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TIDINGS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("TIDINGS_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("TIDINGS_FROM_EMAIL", "Tidings <tidings@localhost>")
 WSGI_APPLICATION = "tidings.wsgi.application"
 
 TEMPLATES = [

@@ -1,0 +1,22 @@
+"""Readers' accounts: Django's auth with our own User from the start, and a moderator role."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        READER = "reader", "Reader"
+        MODERATOR = "moderator", "Moderator"
+
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.READER)
+    is_banned = models.BooleanField(default=False, help_text="Banned readers can read but not post.")
+    keep_history = models.BooleanField(default=True, help_text="Remember which articles the reader opened.")
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == self.Role.MODERATOR or self.is_staff
