@@ -11,10 +11,20 @@ Each sentence is scored for the question by
   weighted by how rare it is in the article (a word in every sentence, such as "earthquake" in a
   quake report, tells the sentences apart less than "depth" does), plus the share of the question's
   names the sentence contains;
+* words are compared lightly stemmed ("killed"/"kill", "sentenced"/"sentence", "shot"/"shoot") and
+  through a few small synonym groups news prose swaps freely ("jury"/"jurors", "penalty"/"sentence",
+  "gun"/"revolver");
 * the answer type the wh-word asks for: "how many"/"how much"/"how old"... needs a number in the
   sentence ("how many N" a number next to N; a money question an amount), "when" a date, day or
   time, "who"/"whose" a name that is not already in the question. A sentence without the right kind
-  of answer cannot answer the question, however similar it is.
+  of answer cannot answer the question, however similar it is. "What kind of gun" needs the thing
+  named more specifically than the question does ("a .357 caliber revolver", not "a gun"); a "who"
+  answer's name must not be a place ("in Brooklyn, New York") or a source ("according to The Times").
+  A "who" answer may also come in the sentence after the one describing the person, which lends it
+  its words (both are quoted).
+
+A headline glued onto the first sentence (ECB+ bodies: "... UNC scoring mark Forward Tyler
+Hansbrough broke ...") is cut off before scoring, or its words make the lead win every question.
 
 Refusal comes first from coverage, then from the score: a question naming someone or something
 the article never mentions ("the Papua earthquake" asked of an Aceh report, "Andrew Luck" of a Peyton
@@ -91,10 +101,13 @@ CONTINUATION_RATIO = 0.8
 # "how much is the contract worth": an amount next to one of the question's words is likelier the answer
 # than another amount in the article ("a $70 million offer").
 MONEY_NEAR_BONUS = 0.2
-# Typed questions whose answer may come in the sentence after the one describing what is asked:
-# that sentence, when it lacks the answer but holds at least CONTEXT_MIN_COVERAGE of the question's
-# words, lends the next one CONTEXT_CREDIT of its coverage (and its names), and both are quoted.
-CONTEXT_KINDS = frozenset({"person", "place", "date", "count", "money", "measure"})
+# Questions asking for a typed answer (a name, a place, a date, a number).
+TYPED_KINDS = frozenset({"person", "place", "date", "count", "money", "measure"})
+# "Who" questions: news often describes someone in one sentence ("the driver who killed a 66-year-old
+# woman outside the Sam's Club") and names them in the next ("LuAnn Marie Johnson, of Burnsville, was
+# walking ..."). A sentence without a new name that holds at least CONTEXT_MIN_COVERAGE of the
+# question's words lends the next one CONTEXT_CREDIT of its coverage (and its names); both are quoted.
+CONTEXT_KINDS = frozenset({"person"})
 CONTEXT_MIN_COVERAGE = 0.8
 CONTEXT_CREDIT = 0.8
 # A headline glued onto the first sentence is cut off only when the rest is a sentence of this many words.
@@ -507,7 +520,8 @@ def _amount_near(text: str, content: Sequence[str]) -> bool:
     """Whether an amount of money stands within COUNT_WINDOW words of one of the question's content
     words ("believed to be worth between $60 million" for "how much is the contract worth")."""
     tokens = _tokens(text)
-    near = [i for i, t in enumerate(tokens) if t and any(_matches(w, {t, _stem(t)}) for w in content)]
+    stems = {_stem(w) for w in content}
+    near = [i for i, t in enumerate(tokens) if t and _stem(t) in stems]
     money = [i for i, t in enumerate(tokens) if t == "$" or t in ("million", "billion")]
     return any(abs(i - j) <= COUNT_WINDOW for i in near for j in money)
 
@@ -576,7 +590,7 @@ def answer(
     # Every one of two or more names of the question in a sentence holding the asked-for kind of
     # answer ("Where did Klitschko fight Hasim Rahman?": "Wladimir Klitschko stopped Hasim Rahman ...
     # at the SAP-Arena") pins the event down even when its verb is paraphrased.
-    pinned = len(q.names) >= 2 and top.names >= 1.0 and q.kind in CONTEXT_KINDS
+    pinned = len(q.names) >= 2 and top.names >= 1.0 and q.kind in TYPED_KINDS
     if best_score < MIN_SCORE or (q.content and top.coverage < MIN_COVERAGE and not pinned):
         return _refuse(max(best_score, 0.0) / CONFIDENCE_SCALE)
 

@@ -2,14 +2,15 @@
 
 For each mirror: serve it on 127.0.0.1, run `tidings migrate / import-opml / ingest --until-idle /
 export` against a fresh SQLite data folder, score the export with score.py, and record wall clock,
-articles per second and the peak memory of the ingest (the sum of RSS over its process tree,
-sampled every 50 ms). Then run trafilatura alone (default settings) over the same page files and
-score that too. Prints one table; `--json FILE` keeps the figures.
+articles per second and the peak memory of the ingest (the sum of PSS over its process tree, so
+pages the forked workers share with their parent count once; sampled every 50 ms). Then run
+trafilatura alone (default settings) over the same page files and score that too. Prints one table; `--json FILE` keeps the figures.
 
 usage: .venv/bin/python bench/pipeline.py [zyte-dev ecbplus-dev ...] [--json FILE]
 """
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -25,25 +26,31 @@ EVAL = ROOT.parent / "shared" / "eval"
 TIDINGS = ROOT / ".venv" / "bin" / "tidings"
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """RSS of a process and all its descendants, from /proc."""
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size: shared pages (forked workers share the parent's) counted once overall."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_memory_bytes(pid: int) -> int:
+    """PSS of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text().split()
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
-        rss[int(entry.name)] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        with contextlib.suppress(OSError):  # the process ended between the listing and the read
+            total += _pss_bytes(p)
         stack.extend(children.get(p, []))
     return total
 
@@ -58,7 +65,7 @@ def run_measured(cmd: list[str], env: dict) -> tuple[float, int]:
     def sample():
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_bytes(proc.pid))
+            peak = max(peak, tree_memory_bytes(proc.pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -101,7 +108,7 @@ def bench_pipeline(mirror: str) -> dict:
     report = score(manifest["dataset"], folder, export, base)
     n = len(export.read_text().splitlines())
     return {"report": report, "articles": n, "seconds": seconds, "articles_per_s": n / seconds,
-            "peak_rss_mb": peak / 2**20}  # fmt: skip
+            "peak_mb": peak / 2**20}  # fmt: skip
 
 
 def score(dataset: str, folder: Path, export: Path, base: str) -> dict:
@@ -153,7 +160,7 @@ def main() -> int:
             print(
                 f"{mirror:<12} {name:<22} {body.get('precision', 0):>7.3f} {body.get('recall', 0):>7.3f} "
                 f"{body.get('f1', 0):>8.3f} {r['report'].get('coverage', 0):>6.3f} {r['articles_per_s']:>7.1f} "
-                f"{r['seconds']:>7.1f} {r.get('peak_rss_mb', 0):>8.0f}"
+                f"{r['seconds']:>7.1f} {r.get('peak_mb', 0):>8.0f}"
             )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -63,6 +63,7 @@ class ModerationLog(models.Model):
         BAN = "ban", "Banned the author"
         UNBAN = "unban", "Lifted a ban"
         HOLD = "hold", "Held automatically"
+        DELETE = "delete", "Deleted someone else's comment"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")  # fmt: skip

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ai.keypoints import Digest, GroundedText, digest, digest_many
-from stories.embeddings import get_encoder
+from ai.keypoints import Digest, GroundedText, digest, digest_many, ingest_encoder
+from stories.embeddings import TokenEmbeddingEncoder, get_encoder
 
 MIRROR = Path("/work/shared/eval/mirrors/ecbplus-dev/truth.jsonl")
 WORD = re.compile(r"\w+")  # as /work/shared/eval/run_e2e.py grounding()
@@ -15,6 +15,13 @@ WORD = re.compile(r"\w+")  # as /work/shared/eval/run_e2e.py grounding()
 
 @pytest.fixture(scope="module")
 def encoder():
+    """The encoder ingest uses: token-embedding vectors."""
+    return ingest_encoder()
+
+
+@pytest.fixture(scope="module")
+def full_encoder():
+    """The full transformer, as an independent judge of near-duplicates."""
     return get_encoder("/tmp/tidings-models")
 
 
@@ -44,14 +51,21 @@ def assert_grounded(body: str, result: Digest) -> None:
 
 @pytest.fixture(scope="module")
 def mirror_digests(encoder, rows):
-    """All 496 bodies in batches of 32 articles: one encoder call each (~50 s on 2 busy cores)."""
+    """All 496 bodies in batches of 32 articles: one encoder call each (~1.5 s on 2 busy cores)."""
     results = []
     for i in range(0, len(rows), 32):
         results += digest_many([(r["title"], r["body"]) for r in rows[i : i + 32]], encoder=encoder)
     return results
 
 
-def test_real_articles(encoder, rows, mirror_digests):
+def test_ingest_encoder_is_the_token_encoder(encoder):
+    assert isinstance(encoder, TokenEmbeddingEncoder)
+    assert ingest_encoder() is encoder
+    body = "A fire destroyed the old creamery in Palmer on Monday night. Nobody was hurt in the blaze, firefighters said."
+    assert digest("Fire", body) == digest("Fire", body, encoder=encoder)
+
+
+def test_real_articles(encoder, full_encoder, rows, mirror_digests):
     long_rows = sorted(range(len(rows)), key=lambda i: -len(rows[i]["body"]))[:8]
     assert (
         digest(rows[long_rows[0]]["title"], rows[long_rows[0]]["body"], encoder=encoder) == mirror_digests[long_rows[0]]
@@ -64,7 +78,7 @@ def test_real_articles(encoder, rows, mirror_digests):
         starts = [item.spans[0][0] for item in result.key_points]
         assert starts == sorted(starts) and len(set(starts)) == len(starts)
         assert any(start >= len(body) / 3 for start in starts), "no key point after the first third"
-        vectors = encoder.encode([item.text for item in result.key_points])
+        vectors = full_encoder.encode([item.text for item in result.key_points])
         similarity = vectors @ vectors.T
         assert (similarity[~__import__("numpy").eye(len(vectors), dtype=bool)] < 0.9).all()
 

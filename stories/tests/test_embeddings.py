@@ -27,9 +27,11 @@ from stories.embeddings import (
     MAX_LENGTH,
     Encoder,
     ModelIntegrityError,
+    TokenEmbeddingEncoder,
     default_model_dir,
     from_bytes,
     get_encoder,
+    get_token_encoder,
     to_bytes,
 )
 
@@ -220,3 +222,85 @@ def test_onnxruntime_writes_nothing_under_home(cache_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "(1, 384)" in done.stdout
     assert list(home.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# TokenEmbeddingEncoder: the cheap word-piece vectoriser
+
+
+@pytest.fixture(scope="module")
+def token_encoder() -> TokenEmbeddingEncoder:
+    return get_token_encoder()
+
+
+def test_token_vectors_are_unit_rows(token_encoder, news_texts):
+    vectors = token_encoder.encode(news_texts)
+    assert vectors.shape == (len(news_texts), DIMENSION) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_token_vectors_are_deterministic(token_encoder, news_texts):
+    first = token_encoder.encode(news_texts)
+    again = TokenEmbeddingEncoder().encode(list(reversed(news_texts)))[::-1]
+    np.testing.assert_array_equal(first, again)
+    # Batch-independent: alone or among others, a text gets the same vector.
+    np.testing.assert_array_equal(token_encoder.encode([news_texts[3]])[0], first[3])
+    assert token_encoder.encode_one(news_texts[3]).tolist() == first[3].tolist()
+
+
+def test_token_encoder_empty_and_odd_texts(token_encoder):
+    vectors = token_encoder.encode(["", "   ", "\n", "bad \udcff byte", "nul \x00 and 🎉 中文", "Storm. " * 5000])
+    assert vectors.shape == (6, DIMENSION)
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(vectors[0], vectors[1])
+    assert token_encoder.encode([]).shape == (0, DIMENSION)
+    with pytest.raises(TypeError):
+        token_encoder.encode("not a list")
+    with pytest.raises(TypeError):
+        token_encoder.encode([None])
+
+
+def test_token_encoder_uses_the_model_tokenizer_without_specials(token_encoder):
+    ids = token_encoder.tokenize(["The earthquake struck"])[0]
+    assert ids and 101 not in ids and 102 not in ids  # no [CLS] / [SEP]
+    assert token_encoder.weights[ids[0]] < 0.05 < token_encoder.weights[ids[-1]]  # "the" counts ~nothing
+
+
+def test_token_vectors_rank_similar_texts(token_encoder):
+    a, b, c = token_encoder.encode(
+        [
+            "A strong earthquake struck northern Peru on Tuesday.",
+            "A powerful quake hit the north of Peru on Tuesday.",
+            "The central bank raised interest rates by a quarter point.",
+        ]
+    )
+    assert a @ b > 0.5 > a @ c
+
+
+def test_token_encoder_checks_the_weights(tmp_path: Path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model_dir)
+    weights = model_dir / "model.safetensors"
+    with weights.open("r+b") as fh:
+        fh.seek(weights.stat().st_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        TokenEmbeddingEncoder(model_dir)
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        TokenEmbeddingEncoder(tmp_path)
+
+
+def test_token_encoder_checks_the_tokenizer(tmp_path: Path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model_dir)
+    tokenizer = model_dir / "tokenizer.json"
+    tokenizer.write_text(tokenizer.read_text(encoding="utf-8").replace('"[UNK]"', '"[UNK2]"', 1), encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        TokenEmbeddingEncoder(model_dir)
+
+
+def test_get_token_encoder_is_a_singleton():
+    assert get_token_encoder() is get_token_encoder(default_model_dir())

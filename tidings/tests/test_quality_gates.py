@@ -22,14 +22,17 @@ pytestmark = pytest.mark.mirror
 def run_mirror(mirror: str, *extra: str) -> subprocess.CompletedProcess:
     assert (EVAL / "run_e2e.py").exists(), f"the evaluation harness is missing: {EVAL}"
     mins = [arg for metric, floor in FLOORS[mirror].items() for arg in ("--min", f"{metric}={floor}")]
+    if any(metric.startswith("ai_") for metric in FLOORS[mirror]):
+        mins.append("--grounding")
     return subprocess.run(
         [sys.executable, str(EVAL / "run_e2e.py"), mirror, *mins, *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=1500,
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("mirror", ["zyte-dev", "ecbplus-dev"])
-def test_extraction_quality_through_the_pipeline(mirror):
+@pytest.mark.parametrize("mirror", ["zyte-dev", "ecbplus-dev", "uci-dev"])
+def test_quality_through_the_pipeline(mirror):
+    """Extraction (zyte, ecbplus), stories and related (ecbplus, uci), grounded key points (ecbplus)."""
     result = run_mirror(mirror)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
     print(summary)

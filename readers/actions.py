@@ -1,0 +1,215 @@
+"""Everything a reader does to their own follows, mutes, saved articles and history.
+
+check_* resolves and validates (raising DoesNotExist for an unknown target, ReaderActionError for a
+request that makes no sense); do_* writes. Writes are idempotent: the unique constraints decide
+"already there", so a double-clicked button changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+from articles.models import Article
+from core import clock
+from sources.models import Publisher
+from stories.models import Hashtag, Story
+
+from .models import FOLLOW_KINDS, MUTE_KINDS, Follow, Mute, ReadingHistory, SavedArticle
+
+# How many history rows the export and the learned page consider "recent".
+RECENT_HISTORY = 50
+
+
+class ReaderActionError(ValueError):
+    """A request that cannot be carried out, with a message fit for the reader."""
+
+
+def target_for(kind: str, key: str | int):
+    """The publisher (by slug), hashtag (by slug) or story (by id) a follow or mute points at."""
+    if kind == "publisher":
+        return Publisher.objects.get(slug=key)
+    if kind == "hashtag":
+        return Hashtag.objects.get(slug=key)
+    if kind == "story":
+        return Story.objects.get(pk=key)
+    raise ReaderActionError(f"Unknown kind {kind!r}.")
+
+
+def display_name(target) -> str:
+    """How a reason or a message names a target: "Asia Times", "#Tariffs", "“Floods in Valencia”"."""
+    if isinstance(target, Hashtag):
+        return f"#{target.label}"
+    if isinstance(target, Story):
+        return f"“{target.title}”"
+    return target.name
+
+
+def _kind_of(target) -> str:
+    for kind, model in (("publisher", Publisher), ("hashtag", Hashtag), ("story", Story)):
+        if isinstance(target, model):
+            return kind
+    raise ReaderActionError(f"Cannot follow a {type(target).__name__}.")
+
+
+# Follows ------------------------------------------------------------------------------------------
+
+
+def check_follow(user, kind: str, key: str | int):
+    if kind not in FOLLOW_KINDS:
+        raise ReaderActionError(f"Unknown kind {kind!r}.")
+    return target_for(kind, key)
+
+
+def do_follow(user, target) -> Follow:
+    follow, _ = Follow.objects.get_or_create(user=user, **{_kind_of(target): target})
+    return follow
+
+
+def do_unfollow(user, target) -> int:
+    deleted, _ = Follow.objects.filter(user=user, **{_kind_of(target): target}).delete()
+    return deleted
+
+
+# Mutes --------------------------------------------------------------------------------------------
+
+
+def check_mute(user, kind: str, key: str | int):
+    if kind not in MUTE_KINDS:
+        raise ReaderActionError("Only publishers and hashtags can be muted.")
+    return target_for(kind, key)
+
+
+def do_mute(user, target) -> Mute:
+    """Mute wins over follow: a muted publisher or hashtag never reaches For You, followed or not."""
+    mute, _ = Mute.objects.get_or_create(user=user, **{_kind_of(target): target})
+    return mute
+
+
+def do_unmute(user, target) -> int:
+    deleted, _ = Mute.objects.filter(user=user, **{_kind_of(target): target}).delete()
+    return deleted
+
+
+# Saved articles -----------------------------------------------------------------------------------
+
+
+def check_save(user, article_id: int) -> Article:
+    """Only an article with a page of its own can be saved (not a copy folded into another)."""
+    return Article.objects.visible().get(pk=article_id)
+
+
+def do_save(user, article: Article, *, now: datetime | None = None) -> SavedArticle:
+    saved, _ = SavedArticle.objects.get_or_create(
+        user=user, article=article, defaults={"saved_at": now or clock.now()}
+    )
+    return saved
+
+
+def do_unsave(user, article: Article) -> int:
+    deleted, _ = SavedArticle.objects.filter(user=user, article=article).delete()
+    return deleted
+
+
+# History ------------------------------------------------------------------------------------------
+
+
+def record_read(user, article: Article, *, now: datetime | None = None) -> ReadingHistory | None:
+    """Remember that a signed-in reader opened `article`, unless they turned history off."""
+    if not user.is_authenticated or not user.keep_history:
+        return None
+    entry, _ = ReadingHistory.objects.update_or_create(
+        user=user, article=article, defaults={"read_at": now or clock.now()}
+    )
+    return entry
+
+
+def clear_history(user) -> int:
+    deleted, _ = ReadingHistory.objects.filter(user=user).delete()
+    return deleted
+
+
+def clear_learned(user) -> dict[str, int]:
+    """Forget everything For You infers interests from: the reading history and the saved articles
+    (saving is how a reader tells Tidings "more like this"). Follows and mutes stay: they are choices
+    the reader made and manages one by one, not something Tidings learned."""
+    history, _ = ReadingHistory.objects.filter(user=user).delete()
+    saved, _ = SavedArticle.objects.filter(user=user).delete()
+    return {"history": history, "saved": saved}
+
+
+# Export -------------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _rows(queryset: models.QuerySet, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in row.items() if k not in drop} for row in queryset]
+
+
+def _saved_searches(user) -> list[dict[str, Any]] | None:
+    """The search app's saved searches, if it has them (it is built separately)."""
+    if not apps.is_installed("search"):
+        return None
+    try:
+        from search.models import SavedSearch  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    owner = next(
+        field.name
+        for field in SavedSearch._meta.concrete_fields
+        if field.is_relation and field.related_model is type(user)
+    )
+    return _rows(SavedSearch.objects.filter(**{owner: user}).order_by("pk").values(), drop=(f"{owner}_id",))
+
+
+def _comments(user) -> list[dict[str, Any]] | None:
+    if not apps.is_installed("comments"):
+        return None
+    from comments.models import Comment
+
+    rows = Comment.objects.filter(author=user).order_by("created_at", "pk")
+    return _rows(rows.values("id", "article_id", "parent_id", "body", "status", "created_at", "edited_at"))
+
+
+def export_my_data(user) -> dict[str, Any]:
+    """Everything Tidings keeps about `user`, as JSON-ready values (no password hash, no session)."""
+    follows = Follow.objects.filter(user=user).select_related("publisher", "hashtag", "story").order_by("created_at")
+    mutes = Mute.objects.filter(user=user).select_related("publisher", "hashtag").order_by("created_at")
+    saved = SavedArticle.objects.filter(user=user).select_related("article").order_by("saved_at")
+    history = ReadingHistory.objects.filter(user=user).select_related("article").order_by("read_at")
+    data: dict[str, Any] = {
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "date_joined": _jsonable(user.date_joined),
+            "role": user.role,
+            "keep_history": user.keep_history,
+        },
+        "follows": [_target_row(f) for f in follows],
+        "mutes": [_target_row(m) for m in mutes],
+        "saved": [_article_row(s.article, saved_at=_jsonable(s.saved_at)) for s in saved],
+        "history": [_article_row(h.article, read_at=_jsonable(h.read_at)) for h in history],
+    }
+    if (searches := _saved_searches(user)) is not None:
+        data["saved_searches"] = searches
+    if (comments := _comments(user)) is not None:
+        data["comments"] = comments
+    return data
+
+
+def _target_row(choice: Follow | Mute) -> dict[str, Any]:
+    target = choice.target
+    key = target.pk if isinstance(target, Story) else target.slug
+    return {"kind": choice.kind, "key": key, "name": display_name(target), "since": _jsonable(choice.created_at)}
+
+
+def _article_row(article: Article, **extra: Any) -> dict[str, Any]:
+    return {"article_id": article.pk, "title": article.title, "url": article.url, **extra}

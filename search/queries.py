@@ -1,0 +1,216 @@
+"""Full-text search over articles, one function and two backends chosen by the database in use.
+
+SQLite: an FTS5 table `search_articlefts` (rowid = article id, title, body) that SQL triggers on
+articles_article keep in step (search/migrations/0002_fulltext.py). PostgreSQL: a GIN index on the
+weighted tsvector expression VECTOR_SQL, which the query repeats word for word so the planner uses it.
+
+Readers type words (all must match), "exact phrases" and -exclusions. `parse_query` turns that into
+parts made only of letters and digits, so nothing a reader types ever reaches MATCH or tsquery syntax
+as an operator: FTS5 gets every part quoted, PostgreSQL gets a rebuilt websearch_to_tsquery string.
+
+Snippets come back from the database with sentinel characters around matches; `mark_snippet` escapes
+the text and only then turns the sentinels into <mark> tags, so the result is safe to render as HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connections, models
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core import clock
+
+# A reader's query is cut to this many characters and this many parts before it is parsed.
+MAX_QUERY_CHARS = 500
+MAX_PARTS = 16
+# Relevance is divided by 1 + age_in_days / FRESHNESS_DAYS: a month-old article counts half as much.
+FRESHNESS_DAYS = 30.0
+# Title matches weigh this much more than body matches (bm25 column weights; tsvector weight A vs B).
+TITLE_WEIGHT = 4.0
+SNIPPET_TOKENS = 32
+
+START, STOP = "\x02", "\x03"
+
+FTS_TABLE = "search_articlefts"
+VECTOR_SQL = (
+    "(setweight(to_tsvector('english'::regconfig, {t}.\"title\"), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, {t}.\"body_text\"), 'B'))"
+)
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=…"
+
+_TOKEN = re.compile(r"[^\W_]+")
+_PART = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+
+
+@dataclass(frozen=True)
+class Part:
+    words: tuple[str, ...]
+    exclude: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def included(self) -> list[Part]:
+        return [p for p in self.parts if not p.exclude]
+
+    @property
+    def excluded(self) -> list[Part]:
+        return [p for p in self.parts if p.exclude]
+
+    @property
+    def problem(self) -> str:
+        """Why this query cannot find anything, for the reader; empty when it can be run."""
+        if not self.parts:
+            return "Type one or more words to search for."
+        if not self.included:
+            return "Add at least one word to look for: a query of only -excluded words matches nothing."
+        return ""
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression: every part a quoted string of plain words, so no operator survives."""
+        included = " AND ".join(_fts5_string(p) for p in self.included)
+        if not self.excluded:
+            return included
+        return f"({included}) NOT ({' OR '.join(_fts5_string(p) for p in self.excluded)})"
+
+    def websearch(self) -> str:
+        """A websearch_to_tsquery string: quoted parts only, so words like "or" stay words."""
+        return " ".join(("-" if p.exclude else "") + '"' + " ".join(p.words) + '"' for p in self.parts)
+
+
+def _fts5_string(part: Part) -> str:
+    return '"' + " ".join(part.words) + '"'
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Words, "phrases" and -exclusions; anything not a letter or digit separates words.
+
+    An unbalanced quote runs to the end. A word with inner punctuation ("u.s", "covid-19") becomes a
+    phrase of its pieces, which is how both backends' tokenizers see it in the text.
+    """
+    parsed = ParsedQuery()
+    seen: set[Part] = set()
+    for match in _PART.finditer((text or "")[:MAX_QUERY_CHARS]):
+        quoted_minus, quoted, bare_minus, bare = match.groups()
+        words = tuple(w.lower() for w in _TOKEN.findall(quoted if quoted is not None else bare))
+        if not words:
+            continue
+        part = Part(words, exclude=bool(quoted_minus if quoted is not None else bare_minus))
+        if part not in seen:
+            seen.add(part)
+            parsed.parts.append(part)
+        if len(parsed.parts) >= MAX_PARTS:
+            break
+    return parsed
+
+
+def mark_snippet(raw: str | None) -> SafeString:
+    """HTML-escape a snippet, then turn the database's sentinels into balanced <mark> tags."""
+    out: list[str] = []
+    open_mark = False
+    for piece in re.split(f"([{START}{STOP}])", raw or ""):
+        if piece == START:
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif piece == STOP:
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        else:
+            out.append(escape(piece))
+    if open_mark:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above went through escape()
+
+
+class SnippetField(models.TextField):
+    """Read-only output field: converts the raw snippet into escaped HTML with <mark> tags."""
+
+    def from_db_value(self, value, expression, connection):
+        return mark_snippet(value)
+
+
+def _day_start(value: date | datetime, *, next_day: bool = False) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    day = value + timedelta(days=1) if next_day else value
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _filter(queryset, *, publisher, hashtag, since, until):
+    from articles.models import Article
+    from stories.models import ArticleHashtag
+
+    queryset = queryset.visible().exclude(status=Article.Status.PENDING)
+    if publisher:
+        queryset = queryset.filter(**({"publisher__slug": publisher} if isinstance(publisher, str) else {"publisher": publisher}))
+    if hashtag:
+        tags = ArticleHashtag.objects.filter(article=OuterRef("pk"))
+        tags = tags.filter(hashtag__slug=hashtag) if isinstance(hashtag, str) else tags.filter(hashtag=hashtag)
+        queryset = queryset.filter(Exists(tags))
+    if since:
+        queryset = queryset.filter(published_at__gte=_day_start(since))
+    if until:
+        queryset = queryset.filter(published_at__lt=_day_start(until, next_day=True))
+    return queryset
+
+
+def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since=None, until=None):
+    """`queryset` narrowed to visible, non-pending articles matching `query`, best first.
+
+    Each row gets `rank` (relevance divided by an age factor, higher is better) and `snippet` (escaped
+    HTML of the body around the matches, in <mark> tags). publisher and hashtag are slugs or instances;
+    since and until are dates (both days included) or aware datetimes. A query with nothing to look for
+    (see ParsedQuery.problem) returns queryset.none().
+    """
+    parsed = parse_query(query)
+    if parsed.problem:
+        return queryset.none()
+    queryset = _filter(queryset, publisher=publisher, hashtag=hashtag, since=since, until=until)
+    now = clock.now()
+    table = queryset.model._meta.db_table
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        julian_now = now.timestamp() / 86400.0 + 2440587.5
+        rank = (
+            f"(-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)) / (1.0 + max(0.0, %s - julianday(\"{table}\".\"published_at\"))"
+            f" / {FRESHNESS_DAYS})"
+        )
+        snippet = f"snippet({FTS_TABLE}, 1, char(2), char(3), '…', {SNIPPET_TOKENS})"
+        queryset = queryset.extra(  # noqa: S610 - fixed SQL; the reader's words travel as a parameter
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE} MATCH %s", f'{FTS_TABLE}.rowid = "{table}"."id"'],
+            params=[parsed.fts5()],
+        ).annotate(
+            rank=RawSQL(rank, [julian_now], output_field=models.FloatField()),
+            snippet=RawSQL(snippet, [], output_field=SnippetField()),
+        )
+    elif vendor == "postgresql":
+        vector = VECTOR_SQL.format(t=f'"{table}"')
+        tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+        words = parsed.websearch()
+        rank = (
+            f"ts_rank_cd({vector}, {tsquery}) / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (%s - \"{table}\".\"published_at\"))"
+            f" / 86400.0) / {FRESHNESS_DAYS})"
+        )
+        snippet = f"ts_headline('english'::regconfig, \"{table}\".\"body_text\", {tsquery}, %s)"
+        queryset = queryset.filter(
+            RawSQL(f"{vector} @@ {tsquery}", [words], output_field=models.BooleanField())
+        ).annotate(
+            rank=RawSQL(rank, [words, now], output_field=models.FloatField()),
+            snippet=RawSQL(snippet, [words, HEADLINE_OPTIONS], output_field=SnippetField()),
+        )
+    else:  # pragma: no cover - Tidings runs on SQLite or PostgreSQL
+        raise NotImplementedError(f"Full-text search is not available on {vendor}.")
+    return queryset.order_by("-rank", "-published_at", "-pk")
