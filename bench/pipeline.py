@@ -4,7 +4,8 @@ For each mirror: serve it on 127.0.0.1, run `tidings migrate / import-opml / ing
 export` against a fresh SQLite data folder, score the export with score.py, and record wall clock,
 articles per second and the peak memory of the ingest (the sum of PSS over its process tree, so
 pages the forked workers share with their parent count once; sampled every 50 ms). Then run
-trafilatura alone (default settings) over the same page files and score that too. Prints one table; `--json FILE` keeps the figures.
+trafilatura alone (default settings) over the same page files and score that too. Prints one table;
+`--json FILE` keeps the figures.
 
 usage: .venv/bin/python bench/pipeline.py [zyte-dev ecbplus-dev ...] [--json FILE]
 """
