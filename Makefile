@@ -28,6 +28,10 @@ $(VENV)/.reference: $(STAMP)
 	$(BIN)/pip install --quiet torch==2.13.0 sentence-transformers
 	touch $(VENV)/.reference
 
+# Browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+/usr/bin/chromium:
+	apt-get update -qq && apt-get install -y -qq chromium
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -38,10 +42,10 @@ format: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(STAMP) $(VENV)/.reference
+test-sqlite: $(STAMP) $(VENV)/.reference /usr/bin/chromium
 	TIDINGS_DATA_DIR=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
 
-test-postgres: $(STAMP) $(VENV)/.reference
+test-postgres: $(STAMP) $(VENV)/.reference /usr/bin/chromium
 	TIDINGS_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m 'not mirror'
 
 bench: $(STAMP)
