@@ -15,7 +15,8 @@ class TidingsUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "is_staff", "is_banned", "keep_history", "date_joined", "last_login")
     list_filter = ("role", "is_staff", "is_banned", "keep_history", "is_active", "is_superuser")
     fieldsets = (*UserAdmin.fieldsets, ("Tidings", {"fields": ("role", "is_banned", "keep_history")}))
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "email", "usable_password", "password1", "password2")}),)
+    add_fields = ("username", "email", "usable_password", "password1", "password2")
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": add_fields}),)
     actions = ["make_moderator"]
 
     @admin.action(description="Make moderator")

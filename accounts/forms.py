@@ -11,6 +11,7 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from accounts import throttle
 from accounts.models import User
@@ -21,6 +22,8 @@ USERNAME_ERRORS = {
     "required": "Choose a username.",
     "max_length": "Usernames can be at most 150 characters long.",
 }
+# Long passphrases are welcome; a megabyte is not (hashing and the similarity check would take seconds).
+PASSWORD_MAX = 1000
 BAD_USERNAME = "Usernames can only contain letters, digits and the characters @ . + - _ (no spaces)."
 
 
@@ -35,7 +38,10 @@ class SignUpForm(UserCreationForm):
     email = forms.EmailField(
         max_length=254,
         help_text="Only used to reset your password. Never shown to other readers.",
-        error_messages={"required": "Enter your email address.", "invalid": "Enter an email address like you@example.org."},
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like you@example.org.",
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -47,6 +53,13 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("password1", "password2"):
+            self.fields[name].validators.append(
+                MaxLengthValidator(PASSWORD_MAX, message="Passwords can be at most 1000 characters long.")
+            )
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
@@ -102,7 +115,7 @@ class DeleteAccountForm(forms.Form):
         label="Your comments",
         choices=[
             ("keep", "Keep them, shown as written by “deleted user”"),
-            ("remove", "Remove what they say (replies to them stay, under “comment deleted”)"),
+            ("remove", "Remove their text (replies from other readers stay in place)"),
         ],
         coerce=lambda choice: choice == "keep",
         widget=forms.RadioSelect,

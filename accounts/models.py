@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -13,6 +14,13 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.READER)
     is_banned = models.BooleanField(default=False, help_text="Banned readers can read but not post.")
     keep_history = models.BooleanField(default=True, help_text="Remember which articles the reader opened.")
+
+    class Meta:
+        constraints = [
+            # Sign-up checks this too, but only the database can decide between two sign-ups at once.
+            models.UniqueConstraint(Lower("email"), name="unique_email_ignoring_case"),
+            models.UniqueConstraint(Lower("username"), name="unique_username_ignoring_case"),
+        ]
 
     def __str__(self):
         return self.username
