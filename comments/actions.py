@@ -130,10 +130,14 @@ def _body(raw: str) -> str:
     return body
 
 
+def _epoch() -> float:
+    return time.time()
+
+
 def _count_post(key: str) -> None:
     """Count one comment against every window; the cache is shared by all processes."""
     for window, allowed in POST_LIMITS:
-        bucket = f"comments:post:{key}:{window}:{int(time.time() // window)}"
+        bucket = f"comments:post:{key}:{window}:{int(_epoch() // window)}"
         cache.add(bucket, 0, timeout=window)
         if cache.incr(bucket) > allowed:
             if window == 60:
@@ -219,8 +223,9 @@ def do_edit_comment(comment: Comment, body: str, *, held_reason: str = "") -> Co
         if held_reason:
             comment.status, comment.held_reason = Comment.Status.HELD, held_reason[:200]
             fields += ["status", "held_reason"]
+            note = f"after an edit: {held_reason}"
             ModerationLog.objects.create(action=ModerationLog.Action.HOLD, comment=comment,
-                                         target_user_id=comment.author_id, note=f"after an edit: {held_reason}")  # fmt: skip
+                                         target_user_id=comment.author_id, note=note[:500])  # fmt: skip
         comment.save(update_fields=fields)
     return comment
 

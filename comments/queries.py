@@ -20,9 +20,7 @@ def with_comment_counts(queryset):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.annotate(
-        visible_comment_count=Coalesce(Subquery(visible, output_field=IntegerField()), Value(0))
-    )
+    return queryset.annotate(visible_comment_count=Coalesce(Subquery(visible, output_field=IntegerField()), Value(0)))
 
 
 def visible_count(article_id: int) -> int:

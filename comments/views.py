@@ -15,9 +15,8 @@ from .models import Comment
 
 
 def wants_json(request) -> bool:
-    return (
-        request.headers.get("x-requested-with") == "XMLHttpRequest"
-        or "application/json" in request.headers.get("accept", "")
+    return request.headers.get("x-requested-with") == "XMLHttpRequest" or "application/json" in request.headers.get(
+        "accept", ""
     )
 
 

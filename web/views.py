@@ -10,6 +10,7 @@ from ai import actions as ai_actions
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import Article
+from comments.queries import with_comment_counts
 from sources.models import Feed, Publisher
 from stories.models import Hashtag, RelatedArticle, Story
 
@@ -19,7 +20,8 @@ TRENDING_TAGS = 12
 
 
 def _article_list():
-    return Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher").latest_first()
+    articles = Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher")
+    return with_comment_counts(articles).latest_first()
 
 
 def home(request):

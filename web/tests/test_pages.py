@@ -142,8 +142,8 @@ def make_story_with_coverage():
 
 def test_article_page_shows_copies_hashtags_and_related_with_reasons(client, django_assert_num_queries):
     _story, first, _second, _copy = make_story_with_coverage()
-    # article (+ publisher, story), copies, hashtags, key points, related (+ publishers)
-    with django_assert_num_queries(5):
+    # article (+ publisher, story), copies, hashtags, key points, related (+ publishers), comments (+ authors)
+    with django_assert_num_queries(6):
         page = client.get(first.get_absolute_url()).content.decode()
     assert "Also published by" in page and ">Evening Post</a>" in page
     assert '<a class="tag" href="/tags/aceh/">#Aceh</a>' in page
