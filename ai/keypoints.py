@@ -227,9 +227,7 @@ def ingest_encoder():
     return get_token_encoder()
 
 
-def digest(
-    title: str, body: str, *, encoder=None, max_points: int = 5, max_encoded: int = MAX_ENCODED
-) -> Digest:
+def digest(title: str, body: str, *, encoder=None, max_points: int = 5, max_encoded: int = MAX_ENCODED) -> Digest:
     """Key points and summary of one article; see ``digest_many`` to share one encoder call."""
     return digest_many([(title, body)], encoder=encoder, max_points=max_points, max_encoded=max_encoded)[0]
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
@@ -134,9 +135,9 @@ def _epoch() -> float:
     return time.time()
 
 
-def _count_post(key: str) -> None:
+def _count_post(key: str, limits=POST_LIMITS) -> None:
     """Count one comment against every window; the cache is shared by all processes."""
-    for window, allowed in POST_LIMITS:
+    for window, allowed in limits:
         bucket = f"comments:post:{key}:{window}:{int(_epoch() // window)}"
         cache.add(bucket, 0, timeout=window)
         if cache.incr(bucket) > allowed:
@@ -180,7 +181,7 @@ def check_post_comment(user, article_id: int, body: str, *, parent_id: int | Non
             raise CommentError("You can reply only to a top-level comment.")
     _count_post(f"user:{user.pk}")
     if ip:
-        _count_post(f"ip:{ip}")
+        _count_post(f"ip:{ip}", settings.COMMENT_ADDRESS_LIMITS)
     held_reason = _hold_reason(user, body)
     comment = do_post_comment(user, article, body, parent=parent, ip=ip, held_reason=held_reason)
     if comment.status == Comment.Status.HELD:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from articles.models import Article
@@ -103,9 +104,7 @@ def check_save(user, article_id: int) -> Article:
 
 
 def do_save(user, article: Article, *, now: datetime | None = None) -> SavedArticle:
-    saved, _ = SavedArticle.objects.get_or_create(
-        user=user, article=article, defaults={"saved_at": now or clock.now()}
-    )
+    saved, _ = SavedArticle.objects.get_or_create(user=user, article=article, defaults={"saved_at": now or clock.now()})
     return saved
 
 
@@ -155,7 +154,7 @@ def _rows(queryset: models.QuerySet, drop: tuple[str, ...] = ()) -> list[dict[st
 
 
 def _saved_searches(user) -> list[dict[str, Any]] | None:
-    """The search app's saved searches, if it has them (it is built separately)."""
+    """The search app's saved searches, if it has them (it is built separately): every column but the owner."""
     if not apps.is_installed("search"):
         return None
     try:
@@ -165,7 +164,7 @@ def _saved_searches(user) -> list[dict[str, Any]] | None:
     owner = next(
         field.name
         for field in SavedSearch._meta.concrete_fields
-        if field.is_relation and field.related_model is type(user)
+        if field.is_relation and field.related_model is get_user_model()
     )
     return _rows(SavedSearch.objects.filter(**{owner: user}).order_by("pk").values(), drop=(f"{owner}_id",))
 
@@ -181,10 +180,12 @@ def _comments(user) -> list[dict[str, Any]] | None:
 
 def export_my_data(user) -> dict[str, Any]:
     """Everything Tidings keeps about `user`, as JSON-ready values (no password hash, no session)."""
-    follows = Follow.objects.filter(user=user).select_related("publisher", "hashtag", "story").order_by("created_at")
-    mutes = Mute.objects.filter(user=user).select_related("publisher", "hashtag").order_by("created_at")
-    saved = SavedArticle.objects.filter(user=user).select_related("article").order_by("saved_at")
-    history = ReadingHistory.objects.filter(user=user).select_related("article").order_by("read_at")
+    follows = (
+        Follow.objects.filter(user=user).select_related("publisher", "hashtag", "story").order_by("created_at", "pk")
+    )
+    mutes = Mute.objects.filter(user=user).select_related("publisher", "hashtag").order_by("created_at", "pk")
+    saved = SavedArticle.objects.filter(user=user).select_related("article").order_by("saved_at", "pk")
+    history = ReadingHistory.objects.filter(user=user).select_related("article").order_by("read_at", "pk")
     data: dict[str, Any] = {
         "account": {
             "username": user.username,

@@ -121,9 +121,7 @@ def score(candidate: Candidate, interests: Interests, *, now: datetime) -> Pick 
     return Pick(candidate.article_id, round(signal + freshness, 6), reasons[0])
 
 
-def rank(
-    candidates: list[Candidate], interests: Interests, *, now: datetime, limit: int = PAGE_SIZE
-) -> list[Pick]:
+def rank(candidates: list[Candidate], interests: Interests, *, now: datetime, limit: int = PAGE_SIZE) -> list[Pick]:
     """The best `limit` candidates, spread across publishers. Muted and already-seen articles never appear."""
     by_publisher: dict[int, list[Pick]] = {}
     for candidate in candidates:

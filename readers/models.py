@@ -35,7 +35,9 @@ def _one_per_kind(model: str, kinds: tuple[str, ...]) -> list[models.UniqueConst
 
 class Follow(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
-    publisher = models.ForeignKey("sources.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    publisher = models.ForeignKey(
+        "sources.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     hashtag = models.ForeignKey("stories.Hashtag", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     story = models.ForeignKey("stories.Story", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,7 +63,9 @@ class Follow(models.Model):
 
 class Mute(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mutes")
-    publisher = models.ForeignKey("sources.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    publisher = models.ForeignKey(
+        "sources.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     hashtag = models.ForeignKey("stories.Hashtag", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

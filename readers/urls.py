@@ -9,7 +9,12 @@ def _change(kind: str, converter: str) -> list:
     """follow-/unfollow-/mute-/unmute-<kind> for one kind (stories cannot be muted)."""
     verbs = ("follow", "unfollow") if kind == "story" else ("follow", "unfollow", "mute", "unmute")
     return [
-        path(f"{verb}/{kind}/<{converter}:key>/", views.change_follow, {"kind": kind, "verb": verb}, name=f"{verb}-{kind}")
+        path(
+            f"{verb}/{kind}/<{converter}:key>/",
+            views.change_follow,
+            {"kind": kind, "verb": verb},
+            name=f"{verb}-{kind}",
+        )
         for verb in verbs
     ]
 

@@ -1,8 +1,10 @@
 """Full-text search over articles, one function and two backends chosen by the database in use.
 
 SQLite: an FTS5 table `search_articlefts` (rowid = article id, title, body) that SQL triggers on
-articles_article keep in step (search/migrations/0002_fulltext.py). PostgreSQL: a GIN index on the
-weighted tsvector expression VECTOR_SQL, which the query repeats word for word so the planner uses it.
+articles_article keep in step (search/fulltext.py, run by search/migrations/0002_fulltext.py).
+PostgreSQL: a table `search_articlevector` (article_id, the weighted tsvector VECTOR_SQL) with a GIN index,
+kept in step by a PL/pgSQL trigger. A stored vector rather than a GIN index on the expression: ranking
+needs the vector of every match, and recomputing to_tsvector for thousands of bodies took seconds.
 
 Readers type words (all must match), "exact phrases" and -exclusions. `parse_query` turns that into
 parts made only of letters and digits, so nothing a reader types ever reaches MATCH or tsquery syntax
@@ -39,11 +41,12 @@ SNIPPET_TOKENS = 32
 START, STOP = "\x02", "\x03"
 
 FTS_TABLE = "search_articlefts"
+VECTOR_TABLE = "search_articlevector"
 VECTOR_SQL = (
     "(setweight(to_tsvector('english'::regconfig, {t}.\"title\"), 'A')"
     " || setweight(to_tsvector('english'::regconfig, {t}.\"body_text\"), 'B'))"
 )
-HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=…"
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15"
 
 _TOKEN = re.compile(r"[^\W_]+")
 _PART = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
@@ -197,16 +200,17 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
             snippet=RawSQL(snippet, [], output_field=SnippetField()),
         )
     elif vendor == "postgresql":
-        vector = VECTOR_SQL.format(t=f'"{table}"')
         tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
         words = parsed.websearch()
         rank = (
-            f"ts_rank_cd({vector}, {tsquery}) / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (%s - \"{table}\".\"published_at\"))"
+            f"ts_rank_cd({VECTOR_TABLE}.vector, {tsquery}) / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (%s - \"{table}\".\"published_at\"))"
             f" / 86400.0) / {FRESHNESS_DAYS})"
         )
         snippet = f"ts_headline('english'::regconfig, \"{table}\".\"body_text\", {tsquery}, %s)"
-        queryset = queryset.filter(
-            RawSQL(f"{vector} @@ {tsquery}", [words], output_field=models.BooleanField())
+        queryset = queryset.extra(  # noqa: S610 - fixed SQL; the reader's words travel as a parameter
+            tables=[VECTOR_TABLE],
+            where=[f'{VECTOR_TABLE}.article_id = "{table}"."id"', f"{VECTOR_TABLE}.vector @@ {tsquery}"],
+            params=[words],
         ).annotate(
             rank=RawSQL(rank, [words, now], output_field=models.FloatField()),
             snippet=RawSQL(snippet, [words, HEADLINE_OPTIONS], output_field=SnippetField()),

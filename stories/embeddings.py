@@ -476,8 +476,8 @@ class TokenEmbeddingEncoder:
         verify_file(model_dir / "model.safetensors", WEIGHTS_SHA256)
         verify_file(model_dir / "tokenizer.json", TOKENIZER_SHA256)
         with safe_open(str(model_dir / "model.safetensors"), framework="numpy") as fh:
-            name = "embeddings.word_embeddings.weight"
-            table = np.asarray(fh.get_tensor(name if name in fh.keys() else f"bert.{name}"), dtype=np.float32)
+            name, keys = "embeddings.word_embeddings.weight", set(fh.keys())  # safe_open supports no `in`
+            table = np.asarray(fh.get_tensor(name if name in keys else f"bert.{name}"), dtype=np.float32)
         if table.ndim != 2 or table.shape[1] != DIMENSION:
             raise ModelIntegrityError(f"{MODEL_NAME}: unexpected word embedding shape {table.shape}")
         vocab = table.shape[0]

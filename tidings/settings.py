@@ -13,6 +13,7 @@ TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
+TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 """
 
@@ -85,6 +86,16 @@ LLM_MODEL = os.environ.get("TIDINGS_LLM_MODEL", "")
 LLM_API_KEY = os.environ.get("TIDINGS_LLM_API_KEY", "")
 LLM_TIMEOUT = float(os.environ.get("TIDINGS_LLM_TIMEOUT", "60"))
 LLM_DAILY_TOKENS = int(os.environ.get("TIDINGS_LLM_DAILY_TOKENS", "200000"))
+
+
+def _limits(value: str) -> tuple[tuple[int, int], ...]:
+    """ "60:5,86400:50" → ((60, 5), (86400, 50)): (window seconds, actions allowed)."""
+    return tuple(tuple(int(n) for n in part.split(":")) for part in value.split(",") if part.strip())
+
+
+# Comments allowed per address (per reader the limit is fixed in comments/actions.py). Many readers
+# can share one address (an office, a campus, a carrier's NAT): operators may raise this.
+COMMENT_ADDRESS_LIMITS = _limits(os.environ.get("TIDINGS_COMMENT_ADDRESS_LIMITS", "60:5,86400:50"))
 
 CACHES = {
     "default": {

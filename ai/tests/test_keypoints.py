@@ -61,7 +61,9 @@ def mirror_digests(encoder, rows):
 def test_ingest_encoder_is_the_token_encoder(encoder):
     assert isinstance(encoder, TokenEmbeddingEncoder)
     assert ingest_encoder() is encoder
-    body = "A fire destroyed the old creamery in Palmer on Monday night. Nobody was hurt in the blaze, firefighters said."
+    body = (
+        "A fire destroyed the old creamery in Palmer on Monday night. Nobody was hurt in the blaze, firefighters said."
+    )
     assert digest("Fire", body) == digest("Fire", body, encoder=encoder)
 
 
