@@ -24,7 +24,10 @@ from . import briefing, grounding, keypoints, providers, qa
 from .models import AIOutput, TokenUsage
 from .sentences import split_sentences
 
-EXTRACTIVE_MODEL = f"{embeddings.MODEL_NAME} (extractive)"
+# Key points are chosen with the model's word-piece vectors (cheap enough for ingest); answers and
+# verification use the whole model.
+DIGEST_MODEL = f"{embeddings.MODEL_NAME} word-piece vectors"
+EXTRACTIVE_MODEL = embeddings.MODEL_NAME
 QUESTION_MAX_CHARS = 300
 # On-demand questions cost CPU (and tokens with a generative model): per reader, a few a minute.
 ASK_LIMITS = ((60, 6), (86_400, 100))  # (window seconds, questions allowed)
@@ -64,14 +67,14 @@ def precompute_digests(articles: Sequence[Article], *, encoder=None) -> int:
     if not todo:
         return 0
     started = time.monotonic()
-    digests = keypoints.digest_many([(a.title, _body(a)) for a in todo], encoder=encoder or _encoder())
+    digests = keypoints.digest_many([(a.title, _body(a)) for a in todo], encoder=encoder or keypoints.ingest_encoder())
     per_article_ms = int((time.monotonic() - started) * 1000 / len(todo))
     with transaction.atomic():
         AIOutput.objects.filter(article__in=todo, kind=AIOutput.Kind.DIGEST, engine=providers.EXTRACTIVE).delete()
         AIOutput.objects.bulk_create(
             [
                 AIOutput(
-                    article=a, kind=AIOutput.Kind.DIGEST, engine=providers.EXTRACTIVE, model=EXTRACTIVE_MODEL,
+                    article=a, kind=AIOutput.Kind.DIGEST, engine=providers.EXTRACTIVE, model=DIGEST_MODEL,
                     prompt_version=providers.PROMPT_VERSION, source_hash=source_hash(a.title, _body(a)),
                     content=d.to_json(), duration_ms=per_article_ms,
                 )

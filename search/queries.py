@@ -134,7 +134,7 @@ def mark_snippet(raw: str | None) -> SafeString:
             out.append(escape(piece))
     if open_mark:
         out.append("</mark>")
-    return mark_safe("".join(out))  # noqa: S308 - every piece of text above went through escape()
+    return mark_safe("".join(out))  # every piece of text above went through escape()
 
 
 class SnippetField(models.TextField):
@@ -157,7 +157,9 @@ def _filter(queryset, *, publisher, hashtag, since, until):
 
     queryset = queryset.visible().exclude(status=Article.Status.PENDING)
     if publisher:
-        queryset = queryset.filter(**({"publisher__slug": publisher} if isinstance(publisher, str) else {"publisher": publisher}))
+        queryset = queryset.filter(
+            **({"publisher__slug": publisher} if isinstance(publisher, str) else {"publisher": publisher})
+        )
     if hashtag:
         tags = ArticleHashtag.objects.filter(article=OuterRef("pk"))
         tags = tags.filter(hashtag__slug=hashtag) if isinstance(hashtag, str) else tags.filter(hashtag=hashtag)
@@ -183,38 +185,30 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
     queryset = _filter(queryset, publisher=publisher, hashtag=hashtag, since=since, until=until)
     now = clock.now()
     table = queryset.model._meta.db_table
+    published = f'"{table}"."published_at"'
     vendor = connections[queryset.db].vendor
     if vendor == "sqlite":
-        julian_now = now.timestamp() / 86400.0 + 2440587.5
-        rank = (
-            f"(-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)) / (1.0 + max(0.0, %s - julianday(\"{table}\".\"published_at\"))"
-            f" / {FRESHNESS_DAYS})"
-        )
-        snippet = f"snippet({FTS_TABLE}, 1, char(2), char(3), '…', {SNIPPET_TOKENS})"
-        queryset = queryset.extra(  # noqa: S610 - fixed SQL; the reader's words travel as a parameter
-            tables=[FTS_TABLE],
-            where=[f"{FTS_TABLE} MATCH %s", f'{FTS_TABLE}.rowid = "{table}"."id"'],
-            params=[parsed.fts5()],
-        ).annotate(
-            rank=RawSQL(rank, [julian_now], output_field=models.FloatField()),
-            snippet=RawSQL(snippet, [], output_field=SnippetField()),
-        )
+        index, words = FTS_TABLE, parsed.fts5()
+        where = [f"{FTS_TABLE} MATCH %s", f'{FTS_TABLE}.rowid = "{table}"."id"']
+        relevance, relevance_params = f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", []
+        age_days, age_params = f"%s - julianday({published})", [now.timestamp() / 86400.0 + 2440587.5]
+        snippet, snippet_params = f"snippet({FTS_TABLE}, 1, char(2), char(3), '…', {SNIPPET_TOKENS})", []
     elif vendor == "postgresql":
+        index, words = VECTOR_TABLE, parsed.websearch()
         tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
-        words = parsed.websearch()
-        rank = (
-            f"ts_rank_cd({VECTOR_TABLE}.vector, {tsquery}) / (1.0 + GREATEST(0.0, EXTRACT(EPOCH FROM (%s - \"{table}\".\"published_at\"))"
-            f" / 86400.0) / {FRESHNESS_DAYS})"
-        )
-        snippet = f"ts_headline('english'::regconfig, \"{table}\".\"body_text\", {tsquery}, %s)"
-        queryset = queryset.extra(  # noqa: S610 - fixed SQL; the reader's words travel as a parameter
-            tables=[VECTOR_TABLE],
-            where=[f'{VECTOR_TABLE}.article_id = "{table}"."id"', f"{VECTOR_TABLE}.vector @@ {tsquery}"],
-            params=[words],
-        ).annotate(
-            rank=RawSQL(rank, [words, now], output_field=models.FloatField()),
-            snippet=RawSQL(snippet, [words, HEADLINE_OPTIONS], output_field=SnippetField()),
-        )
+        where = [f'{VECTOR_TABLE}.article_id = "{table}"."id"', f"{VECTOR_TABLE}.vector @@ {tsquery}"]
+        relevance, relevance_params = f"ts_rank_cd({VECTOR_TABLE}.vector, {tsquery})", [words]
+        age_days, age_params = f"EXTRACT(EPOCH FROM (%s - {published})) / 86400.0", [now]
+        snippet = f'ts_headline(\'english\'::regconfig, "{table}"."body_text", {tsquery}, %s)'
+        snippet_params = [words, HEADLINE_OPTIONS]
     else:  # pragma: no cover - Tidings runs on SQLite or PostgreSQL
         raise NotImplementedError(f"Full-text search is not available on {vendor}.")
+    # Everything below is constant SQL; the reader's words and the clock travel as parameters.
+    clamp = "max" if vendor == "sqlite" else "GREATEST"
+    rank = f"({relevance}) / (1.0 + {clamp}(0.0, {age_days}) / {FRESHNESS_DAYS})"
+    queryset = queryset.extra(tables=[index], where=where, params=[words])  # noqa: S610
+    queryset = queryset.annotate(
+        rank=RawSQL(rank, [*relevance_params, *age_params], output_field=models.FloatField()),  # noqa: S611
+        snippet=RawSQL(snippet, snippet_params, output_field=SnippetField()),  # noqa: S611
+    )
     return queryset.order_by("-rank", "-published_at", "-pk")

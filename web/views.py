@@ -10,6 +10,7 @@ from ai import actions as ai_actions
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import Article
+from readers.actions import record_read
 from comments.queries import with_comment_counts
 from sources.models import Feed, Publisher
 from stories.models import Hashtag, RelatedArticle, Story
@@ -57,6 +58,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     if article.duplicate_of_id:
         # A folded copy has no page of its own: its original credits it ("Also published by").
         return redirect(article.duplicate_of)
+    record_read(request.user, article)
     related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
     digest = AIOutput.objects.filter(article=article, kind=AIOutput.Kind.DIGEST, engine=EXTRACTIVE).first()
     context = {

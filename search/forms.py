@@ -1,0 +1,32 @@
+from django import forms
+
+from .models import FILTER_KEYS
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, strip=True)
+    publisher = forms.SlugField(required=False)
+    tag = forms.SlugField(required=False)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    error_messages = {"invalid_date": "Dates must be written as YYYY-MM-DD, for example 2026-05-31."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("since", "until"):
+            self.fields[name].error_messages["invalid"] = self.error_messages["invalid_date"]
+        for name in ("publisher", "tag"):
+            self.fields[name].error_messages["invalid"] = "Unknown filter value."
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The “from” date must not be after the “to” date.")
+        return data
+
+    def filters(self) -> dict[str, str]:
+        """The filters in use, as strings, for a SavedSearch and for links."""
+        data = self.cleaned_data
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k in FILTER_KEYS if (v := data.get(k))}
