@@ -10,8 +10,8 @@ from ai import actions as ai_actions
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import Article
-from readers.actions import record_read
 from comments.queries import with_comment_counts
+from readers.actions import record_read
 from sources.models import Feed, Publisher
 from stories.models import Hashtag, RelatedArticle, Story
 
