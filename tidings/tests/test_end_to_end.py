@@ -69,3 +69,17 @@ def test_export_writes_one_json_line_per_article(local_server):
             assert item["spans"] and all(0 <= a < b <= len(row["body_text"]) for a, b in item["spans"])
     assert all(row["url"].endswith(".html?utm_source=rss") for row in rows)
     assert all(row["published"].endswith("Z") for row in rows)
+
+
+def test_reprocess_from_embed_rebuilds_stories_and_related_lists(local_server):
+    serve_publisher(local_server)
+    local_server.route("/sources.opml", opml_for([("Times", local_server.url("/feed.xml"))]))
+    call_command("import_opml", local_server.url("/sources.opml"), stdout=io.StringIO())
+    call_command("ingest", "--until-idle", "--workers", "1", "--progress", "never", stdout=io.StringIO())
+    before = dict(Article.objects.values_list("url", "story__title"))
+    out = io.StringIO()
+    call_command("reprocess", "--from", "embed", "--progress", "never", stdout=out)
+    assert out.getvalue().strip() == "Reprocessed 3 articles from the embed stage."
+    assert dict(Article.objects.values_list("url", "story__title")) == before
+    assert Article.objects.filter(processed_at__isnull=True).count() == 0
+    assert local_server.hits("/news/harbour-bridge.html") == 1
