@@ -1,16 +1,13 @@
-"""Sign-in throttling: count failed attempts per username and per address in the shared cache.
+"""Sign-in throttling: count failed attempts per username and per address.
 
-The cache is file-based and shared by every process, so a counter written by one web worker is read by the
-others. Each key holds the timestamps of recent failures (not a bare counter): Django's cache ``incr()`` resets
-the entry's expiry, and a list lets the window slide exactly. Reading and writing a list is not atomic, so two
-failures in the same instant may count as one; that only lets an attacker one attempt further, never locks
-anyone out wrongly.
+Failures go to core.ratelimit's ledger in the database, shared by every process; the window slides
+exactly (each failure is a row with its time).
 """
 
 import hashlib
 import time
 
-from django.core.cache import cache
+from core import ratelimit
 
 WINDOW_SECONDS = 15 * 60  # the message promises readers "Try again in 15 minutes"
 # A person who forgot their password gives up or resets it well before five tries; a guesser needs thousands.
@@ -42,26 +39,21 @@ def _keys(username: str | None, address: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def _recent(key: str, now: float) -> list[float]:
-    return [t for t in cache.get(key, []) if now - t < WINDOW_SECONDS]
-
-
 def is_blocked(username: str | None, address: str | None) -> bool:
     """True when this username or this address failed too often within the window."""
     now = clock()
-    return any(len(_recent(key, now)) >= limit for key, limit in _keys(username, address))
+    return any(ratelimit.count(key, window=WINDOW_SECONDS, now=now) >= limit for key, limit in _keys(username, address))
 
 
 def record_failure(username: str | None, address: str | None) -> None:
     now = clock()
-    for key, limit in _keys(username, address):
-        failures = [*_recent(key, now), now][-limit:]
-        cache.set(key, failures, timeout=WINDOW_SECONDS)
+    for key, _limit in _keys(username, address):
+        ratelimit.record(key, now=now)
 
 
 def reset_username(username: str) -> None:
     """A successful sign-in forgives the username's failures; the address keeps its count."""
-    cache.delete(_username_key(username))
+    ratelimit.forget(_username_key(username))
 
 
 def client_address(request) -> str | None:

@@ -12,12 +12,11 @@ import time
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
 from articles.models import Article
-from core import clock
+from core import clock, ratelimit
 from stories import embeddings
 
 from . import briefing, grounding, keypoints, providers, qa
@@ -167,11 +166,8 @@ def check_ask(article_id: int, question: str, *, reader_key: str) -> tuple[Artic
         raise AskError("This article does not exist.")
     if not _body(article):
         raise AskError("Tidings could not read this article's text, so it cannot answer questions about it.")
-    for window, allowed in ASK_LIMITS:
-        key = f"ask:{reader_key}:{window}:{int(time.time() // window)}"
-        cache.add(key, 0, timeout=window)
-        if cache.incr(key) > allowed:
-            raise AskError("You have asked many questions in a short time. Please wait a little and try again.")
+    if ratelimit.hit(f"ask:{reader_key}", ASK_LIMITS, now=time.time()) is not None:
+        raise AskError("You have asked many questions in a short time. Please wait a little and try again.")
     return article, question
 
 

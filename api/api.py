@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 
 from ai import actions as ai_actions
 from ai.models import AIOutput
@@ -72,6 +72,6 @@ def ask(request, article_id: int, payload: QuestionIn):
     try:
         article, question = ai_actions.check_ask(article_id, payload.question, reader_key=reader_key(request))
     except ai_actions.AskError as exc:
-        return 400, {"detail": str(exc)}
+        return Status(400, {"detail": str(exc)})
     answer = ai_actions.do_ask(article, question)
-    return 200, {**answer.content, "engine": answer.engine}
+    return Status(200, {**answer.content, "engine": answer.engine})

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from articles.models import Article
-from core import clock
+from core import clock, ratelimit
 
 from . import text
 from .models import Comment, CommentReport, ModerationLog
@@ -136,14 +135,13 @@ def _epoch() -> float:
 
 
 def _count_post(key: str, limits=POST_LIMITS) -> None:
-    """Count one comment against every window; the cache is shared by all processes."""
-    for window, allowed in limits:
-        bucket = f"comments:post:{key}:{window}:{int(_epoch() // window)}"
-        cache.add(bucket, 0, timeout=window)
-        if cache.incr(bucket) > allowed:
-            if window == 60:
-                raise RateLimited("You have posted many comments in the last minute. Please wait a minute.")
-            raise RateLimited("You have reached today's limit of comments. Please come back tomorrow.")
+    """Count one comment against every window (core.ratelimit holds across all processes)."""
+    full = ratelimit.hit(f"comments:post:{key}", limits, now=_epoch())
+    if full is None:
+        return
+    if full <= 60:
+        raise RateLimited("You have posted many comments in the last minute. Please wait a minute.")
+    raise RateLimited("You have reached today's limit of comments. Please come back tomorrow.")
 
 
 def _hold_reason(user, body: str, *, exclude_pk=None) -> str:

@@ -99,9 +99,11 @@ COMMENT_ADDRESS_LIMITS = _limits(os.environ.get("TIDINGS_COMMENT_ADDRESS_LIMITS"
 
 CACHES = {
     "default": {
-        # Shared by every web and worker process (rate limits); Redis can replace it when scaled.
+        # Shared by every web and worker process; Redis can replace it when scaled. Rate limits do not
+        # live here (core.ratelimit keeps them in the database, where counting is atomic).
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 
