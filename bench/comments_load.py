@@ -327,6 +327,8 @@ def main() -> int:
         stored = json.loads(_in_env(env, __file__, "--_dump").strip().splitlines()[-1])
 
         statuses = Counter("transport error" if r.status is None else r.status for r in results)
+        for error, n in Counter(r.error for r in results if r.status is None).most_common(3):
+            print(f"transport error x{n}: {error}")
         accepted = statuses.get(201, 0)
         server_errors = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
         transport = statuses.get("transport error", 0)

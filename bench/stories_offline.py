@@ -207,16 +207,23 @@ def score_with_eval(corpus: Corpus, story_of: list, lists: list[list[int]]) -> d
     return {"b3_p": bc["precision"], "b3_r": bc["recall"], "b3_f1": bc["f1"], "p@5": rep["related"]["p@5"]}
 
 
-def fit(corpora: list[Corpus], *, k: int) -> dict[str, float]:
-    """Logistic regression (plain gradient descent) on neighbour pairs: same gold cluster or not."""
+def fit(corpora: list[Corpus], *, k: int, short: bool) -> dict[str, float]:
+    """Logistic regression (plain gradient descent) on neighbour pairs: same gold cluster or not.
+
+    ``short``: fit on the pairs where either side is short (SHORT_WEIGHTS), else on the others (WEIGHTS).
+    """
     xs, ys, ws = [], [], []
     for corpus in corpora:
         everyone = np.arange(len(corpus.rows))
         rows = []
         for i in everyone:
             for j in nearest(corpus, i, everyone[everyone < i], k):
+                if (corpus.signals[i].short or corpus.signals[j].short) != short:
+                    continue
                 f = clustering.pair_features(corpus.signals[i], corpus.signals[j])
                 rows.append((list(f.values()), corpus.rows[i]["cluster"] == corpus.rows[j]["cluster"]))
+        if not rows:
+            continue
         names = list(f.keys())
         for x, y in rows:
             xs.append(x)
@@ -257,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for m in mirrors
     ]
     if args.fit:
-        print(json.dumps(fit(corpora, k=args.k)))
+        print("WEIGHTS      ", json.dumps(fit(corpora, k=args.k, short=False)))
+        print("SHORT_WEIGHTS", json.dumps(fit(corpora, k=args.k, short=True)))
         return 0
     print(f"{'mirror':12} {'order':9} {'system':28} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'P@5':>6}  ms/article")
     for corpus in corpora:
@@ -275,11 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{corpus.name:12} {order_name:9} {label:28} {fmt(s)}")
             if args.sweep:
                 for t in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
-                    stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=clustering.WEIGHTS)
+                    stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=None)
                     s = quick_scores(corpus, stories, related_lists(corpus, stories, k=args.k)[0])
                     print(f"{'':22} sweep t={t:.2f}{'':15} {fmt(s)}")
             stories, spent_assign = run_online(
-                corpus, order, k=args.k, threshold=args.threshold, weights=clustering.WEIGHTS
+                corpus, order, k=args.k, threshold=args.threshold, weights=None
             )
             lists, spent_rank = related_lists(corpus, stories, k=args.k)
             s = score_with_eval(corpus, stories, lists)

@@ -28,6 +28,13 @@ class TextFeatures:
     numbers: frozenset[str]  # salient numbers: "7.1", "12", "2500"
     years: frozenset[str]  # "2012"
     months: frozenset[str]  # "july"
+    # Names of the title and the first LEAD_NAME_WORDS words of the body: who/where the story is about
+    # (later paragraphs add background names that look-alike events share).
+    lead_names: frozenset[str] = frozenset()
+
+
+# Words of the body (after the title) whose names make ``lead_names``.
+LEAD_NAME_WORDS = 60
 
 
 MONTHS = {
@@ -689,9 +696,12 @@ def text_features(title: str, body: str) -> TextFeatures:
     text = f"{title}\n{body}" if body and body != title else title
     names = {normalise_name(p) for p in proper_noun_phrases(text)}
     names.discard("")
+    lead = " ".join(body.split()[:LEAD_NAME_WORDS]) if body and body != title else ""
+    lead_names = {normalise_name(p) for p in proper_noun_phrases(f"{title}\n{lead}" if lead else title)} & names
     return TextFeatures(
         names=frozenset(names),
         numbers=frozenset(_numbers(text)),
         years=frozenset(_YEAR.findall(text)),
         months=frozenset(_months(text)),
+        lead_names=frozenset(lead_names),
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stories.clustering import WEIGHTS, ArticleSignals, similarity
+from stories.clustering import ArticleSignals, similarity
 
 __all__ = ["DUPLICATE_COSINE", "MIN_SIMILARITY", "RelatedCandidate", "RelatedItem", "rank"]
 
@@ -82,7 +82,7 @@ def rank(
     *,
     k: int = 8,
     min_similarity: float = MIN_SIMILARITY,
-    weights: dict[str, float] = WEIGHTS,
+    weights: dict[str, float] | None = None,
 ) -> list[RelatedItem]:
     """The ``k`` best related articles for ``article``, best first, each with a reason."""
     pool: list[tuple[float, float, RelatedCandidate]] = []  # (relevance, similarity, candidate)
