@@ -286,9 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=None)
                     s = quick_scores(corpus, stories, related_lists(corpus, stories, k=args.k)[0])
                     print(f"{'':22} sweep t={t:.2f}{'':15} {fmt(s)}")
-            stories, spent_assign = run_online(
-                corpus, order, k=args.k, threshold=args.threshold, weights=None
-            )
+            stories, spent_assign = run_online(corpus, order, k=args.k, threshold=args.threshold, weights=None)
             lists, spent_rank = related_lists(corpus, stories, k=args.k)
             s = score_with_eval(corpus, stories, lists)
             ms = 1000 * (spent_assign + spent_rank) / len(corpus.rows)

@@ -62,3 +62,10 @@ def test_text_features_aceh_quake():
 def test_may_the_verb_is_not_a_month():
     assert text_features("Prices may rise", "Officials said prices may rise in May.").months == frozenset({"may"})
     assert text_features("Prices may rise", "Officials said prices may rise.").months == frozenset()
+
+
+def test_lead_names_come_from_title_and_lead_only():
+    body = "A quake struck Aceh on Tuesday. " + "word " * 80 + "Officials in Jakarta said more."
+    features = text_features("Quake hits Indonesia", body)
+    assert {"indonesia", "aceh"} <= features.lead_names
+    assert "jakarta" in features.names and "jakarta" not in features.lead_names
