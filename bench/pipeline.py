@@ -1,7 +1,8 @@
 """Quality and speed of the whole pipeline on the evaluation mirrors, side by side with trafilatura.
 
 For each mirror: serve it on 127.0.0.1, run `tidings migrate / import-opml / ingest --until-idle /
-export` against a fresh SQLite data folder, score the export with score.py, and record wall clock,
+export` against a fresh SQLite data folder (twice: with TIDINGS_STORIES=off, the foundation alone —
+fetch, parse, extract, sanitize, store — and with every stage), score the export with score.py, and record wall clock,
 articles per second and the peak memory of the ingest (the sum of PSS over its process tree, so
 pages the forked workers share with their parent count once; sampled every 50 ms). Then run
 trafilatura alone (default settings) over the same page files and score that too. Prints one table;
@@ -80,7 +81,7 @@ def run_measured(cmd: list[str], env: dict) -> tuple[float, int]:
     return elapsed, peak
 
 
-def bench_pipeline(mirror: str) -> dict:
+def bench_pipeline(mirror: str, *, stories: bool = True) -> dict:
     folder = EVAL / "mirrors" / mirror
     manifest = json.loads((folder / "manifest.json").read_text())
     work = Path(tempfile.mkdtemp(prefix=f"bench-{mirror}-"))
@@ -96,7 +97,7 @@ def bench_pipeline(mirror: str) -> dict:
             time.sleep(0.1)
         base = json.loads((work / "state" / "server.json").read_text())["base_url"]
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/tidings.sqlite3", TIDINGS_DATA_DIR=str(work / "var"),
-                   TIDINGS_ALLOW_PRIVATE_HOSTS="127.0.0.1")  # fmt: skip
+                   TIDINGS_ALLOW_PRIVATE_HOSTS="127.0.0.1", TIDINGS_STORIES="on" if stories else "off")  # fmt: skip
         subprocess.run([str(TIDINGS), "migrate", "--no-input"], env=env, check=True, capture_output=True)
         subprocess.run([str(TIDINGS), "import-opml", f"{base}/sources.opml"], env=env, check=True, capture_output=True)
         seconds, peak = run_measured([str(TIDINGS), "ingest", "--until-idle", "--progress", "never"], env)
@@ -154,9 +155,11 @@ def main() -> int:
     print(f"{'mirror':<12} {'system':<22} {'body P':>7} {'body R':>7} {'body F1':>8} {'cover':>6} "
           f"{'art/s':>7} {'wall s':>7} {'peak MB':>8}")  # fmt: skip
     for mirror in args.mirrors:
-        ours, alone = bench_pipeline(mirror), bench_trafilatura(mirror)
-        results[mirror] = {"tidings": ours, "trafilatura": alone}
-        for name, r in (("tidings (pipeline)", ours), ("trafilatura alone", alone)):
+        foundation, ours = bench_pipeline(mirror, stories=False), bench_pipeline(mirror)
+        alone = bench_trafilatura(mirror)
+        results[mirror] = {"foundation": foundation, "tidings": ours, "trafilatura": alone}
+        rows = (("fetch+extract+store", foundation), ("whole pipeline", ours), ("trafilatura alone", alone))
+        for name, r in rows:
             body = r["report"].get("body", {})
             print(
                 f"{mirror:<12} {name:<22} {body.get('precision', 0):>7.3f} {body.get('recall', 0):>7.3f} "

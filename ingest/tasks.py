@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django_tasks import task
 
 from ai import actions as ai_actions
@@ -20,7 +21,8 @@ def refresh_feed(feed_id: int) -> str:
 @task()
 def extract_articles(article_ids: list[int]) -> int:
     extracted = pipeline.extract_articles(article_ids)
-    process_stories.enqueue(article_ids)
+    if settings.STORIES_ENABLED:
+        process_stories.enqueue(article_ids)
     return extracted
 
 

@@ -9,6 +9,7 @@ TIDINGS_ALLOW_PRIVATE_HOSTS  comma-separated hosts the fetcher may reach althoug
                        (tests and local mirrors use 127.0.0.1)
 TIDINGS_ALLOWED_HOSTS  comma-separated host names served (default: localhost, 127.0.0.1)
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
+TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
@@ -75,6 +76,9 @@ ALLOW_PRIVATE_HOSTS = frozenset(
     h.strip().lower() for h in os.environ.get("TIDINGS_ALLOW_PRIVATE_HOSTS", "").split(",") if h.strip()
 )
 MODELS_DIR = DATA_DIR / "models"
+# "off" stops ingest after extraction: no vectors, stories, hashtags, related lists or key points
+# (a feed reader on small hardware; also how bench/pipeline.py measures the foundation alone).
+STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 # Threads of the embedding model in each worker process: workers already use every core.
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
