@@ -222,9 +222,17 @@ def _update_story_counts(story_ids: Iterable[int]) -> None:
 
 
 def refresh_related(new_ids: Sequence[int], grown: dict[int, set[int]]) -> None:
-    """Rank related lists for new articles; add new same-story members to the grown stories' lists."""
+    """Rank related lists for new articles; take them into the lists they may belong to.
+
+    Besides its own list, a new article is offered to the lists of (a) the members of its story (the
+    most recent REFRESH_MEMBERS) and (b) its related.REVERSE_NEIGHBOURS nearest articles whatever their
+    story: an early article's list then still takes in a later close article, in its story or not
+    (headline-only items often sit in small stories whose lists are filled by other stories' articles).
+    Each such list is re-ranked over what it holds plus the newcomers offered to it.
+    """
     index = shared_index()
     candidates: dict[int, set[int]] = {}
+    offered: dict[int, set[int]] = defaultdict(set)  # article already listed → newcomers offered to its list
     story_of = dict(Article.objects.filter(pk__in=new_ids).values_list("pk", "story_id"))
     new_signals = _load_signals(new_ids)
     members = _story_members(grown.keys())
@@ -235,12 +243,19 @@ def refresh_related(new_ids: Sequence[int], grown: dict[int, set[int]]) -> None:
         near = index.nearest(signals.vector, around=signals.published, window=RELATED_WINDOW, k=RELATED_CANDIDATES,
                              exclude=frozenset({article_id}))  # fmt: skip
         candidates[article_id] = {n.article_id for n in near} | set(members.get(story_of.get(article_id), ()))
-    # Articles already listed whose story took in new members now: their lists take the newcomers in.
+        for n in near[: related.REVERSE_NEIGHBOURS]:
+            offered[n.article_id].add(article_id)
     for story_id, joined in grown.items():
         for member in members.get(story_id, [])[:REFRESH_MEMBERS]:
-            if member not in candidates:
-                current = RelatedArticle.objects.filter(article_id=member).values_list("related_id", flat=True)
-                candidates[member] = set(current) | joined
+            offered[member] |= joined
+    refreshed = [article_id for article_id in offered if article_id not in candidates]
+    current: dict[int, set[int]] = defaultdict(set)
+    for article_id, related_id in RelatedArticle.objects.filter(article_id__in=refreshed).values_list(
+        "article_id", "related_id"
+    ):
+        current[article_id].add(related_id)
+    for article_id in refreshed:
+        candidates[article_id] = current[article_id] | offered[article_id]
     _rank_and_store(candidates)
 
 
@@ -284,7 +299,7 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
             if c in signals and c != article_id and meta.get(c, (None, 1))[1] is None
         ]
         ranked = related.rank(signals[article_id][0], story_id, frozenset(tags[article_id]), pool,
-                              k=RELATED_PER_ARTICLE)  # fmt: skip
+                              k=RELATED_PER_ARTICLE, cache=related.shared_similarities)  # fmt: skip
         rows += [
             RelatedArticle(article_id=article_id, related_id=item.article_id, rank=n, score=item.score,
                            reason=item.reason[:300])

@@ -14,7 +14,8 @@ below MIN_SIMILARITY is listed, however recent: an empty slot beats an unrelated
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from stories.clustering import ArticleSignals, similarity
 
-__all__ = ["DUPLICATE_COSINE", "MIN_SIMILARITY", "RelatedCandidate", "RelatedItem", "rank"]
+__all__ = ["DUPLICATE_COSINE", "MIN_SIMILARITY", "RelatedCandidate", "RelatedItem", "SimilarityCache", "rank"]
 
 # Floor on similarity() (the same-story probability) for a candidate outside the article's story: an
 # empty slot beats an unrelated recent article. Measured (bench/stories_offline.py, uci-dev gold text,
@@ -39,9 +40,52 @@ RECENCY_PER_DAY = 0.02
 # Each item already listed from the same publisher costs this much: the second item from one
 # outlet needs to be clearly better than the first item from another.
 PUBLISHER_REPEAT_PENALTY = 0.15
+# A new article is offered to the lists of this many of its nearest articles (stories.actions): the
+# lists of earlier articles then take in later close coverage, not only later members of their story.
+REVERSE_NEIGHBOURS = 30
 # A candidate this close to the article (or to an item already listed) is a copy (syndicated wire
 # text, the same release): listing it adds nothing.
 DUPLICATE_COSINE = 0.985
+
+
+class SimilarityCache:
+    """similarity() of article pairs, remembered (LRU): a stored article's signals never change, and a
+    story's members are re-ranked against one another each time the story grows, so most pairs recur.
+
+    Keyed by both sides' (id, published, title), in id order (similarity() is symmetric), so a reused id
+    (a rolled-back test database) never returns another article's score.
+    """
+
+    def __init__(self, max_pairs: int = 200_000) -> None:
+        self.max_pairs = max_pairs
+        self._pairs: OrderedDict[tuple, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pairs.clear()
+
+    def similarity(self, a: ArticleSignals, b: ArticleSignals) -> float:
+        ka, kb = (a.article_id, a.published, a.title), (b.article_id, b.published, b.title)
+        key = (ka, kb) if ka[0] <= kb[0] else (kb, ka)
+        with self._lock:
+            found = self._pairs.get(key)
+            if found is not None:
+                self._pairs.move_to_end(key)
+                return found
+        value = similarity(a, b)
+        with self._lock:
+            self._pairs[key] = value
+            while len(self._pairs) > self.max_pairs:
+                self._pairs.popitem(last=False)
+        return value
+
+
+# The process's cache for the ingest stage (stories.actions); rank() itself stays pure without one.
+shared_similarities = SimilarityCache()
 
 
 @dataclass(frozen=True)
@@ -83,18 +127,30 @@ def rank(
     k: int = 8,
     min_similarity: float = MIN_SIMILARITY,
     weights: dict[str, float] | None = None,
+    cache: SimilarityCache | None = None,
 ) -> list[RelatedItem]:
-    """The ``k`` best related articles for ``article``, best first, each with a reason."""
+    """The ``k`` best related articles for ``article``, best first, each with a reason.
+
+    ``cache``: where pair similarities are remembered between calls (used only with the default weights).
+    """
     pool: list[tuple[float, float, RelatedCandidate]] = []  # (relevance, similarity, candidate)
     seen: set[int] = {article.article_id}
-    for cand in candidates:
+    cosines = (
+        np.stack([c.signals.vector for c in candidates]).astype(np.float32) @ article.vector.astype(np.float32)
+        if candidates
+        else np.empty(0)
+    ).tolist()
+    for cand, cosine in zip(candidates, cosines, strict=True):
         sig = cand.signals
         if sig.article_id in seen:
             continue
         seen.add(sig.article_id)
-        if float(np.dot(article.vector, sig.vector)) >= DUPLICATE_COSINE:
+        if cosine >= DUPLICATE_COSINE:
             continue
-        sim = similarity(article, sig, weights=weights)
+        if cache is not None and weights is None:
+            sim = cache.similarity(article, sig)
+        else:
+            sim = similarity(article, sig, weights=weights)
         same_story = story_id is not None and cand.story_id == story_id
         if not same_story and sim < min_similarity:
             continue

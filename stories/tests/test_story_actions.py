@@ -16,9 +16,8 @@ from stories.models import ArticleHashtag, RelatedArticle, Story
 pytestmark = pytest.mark.django_db
 
 TRUTH = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
-# Two earthquakes in Indonesia: Aceh (2 July 2013, magnitude 6.1) and West Papua (January 2009).
+# The Aceh earthquake of 2 July 2013 (magnitude 6.1), reported by five outlets.
 ACEH_QUAKE = ["37_1ecbplus", "37_5ecbplus", "37_11ecbplus", "37_9ecbplus", "37_3ecbplus"]
-PAPUA_QUAKE = ["37_1ecb", "37_6ecb", "37_4ecb", "37_7ecb"]
 # One wire report of Klitschko beating Thompson, printed by two outlets (the copy under its own headline).
 KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY = "7_10ecbplus", "7_9ecbplus"
 
@@ -44,19 +43,24 @@ def store(rows, doc_ids: list[str], *, minutes_apart: int = 20, hours_ago: float
     return stored
 
 
-def test_two_indonesian_earthquakes_become_two_stories(ecb_rows):
-    """Aceh 2013 and West Papua 2009: same country, same kind of event, reported a day apart here
-    (well inside the window where stories are searched) — two stories."""
-    articles = store(ecb_rows, PAPUA_QUAKE, hours_ago=30) | store(ecb_rows, ACEH_QUAKE, hours_ago=4)
+# Two fires in Alaska reported a day apart in the mirror: the Matanuska Maid dairy warehouse, and
+# the Wasilla Bible Church that Sarah Palin attended.
+WAREHOUSE_FIRE = ["13_10ecbplus", "13_11ecbplus", "13_8ecbplus"]
+CHURCH_FIRE = ["13_3ecb", "13_10ecb", "13_7ecb"]
+
+
+def test_two_alaska_fires_a_day_apart_become_two_stories(ecb_rows):
+    """Same state, same kind of event, 27 hours apart (inside the window stories are searched in)."""
+    articles = store(ecb_rows, WAREHOUSE_FIRE, hours_ago=30) | store(ecb_rows, CHURCH_FIRE, hours_ago=3)
     assert actions.process_articles([a.pk for a in articles.values()]) == len(articles)
     story_of = dict(Article.objects.values_list("url_hash", "story_id"))
-    aceh = {story_of[d] for d in ACEH_QUAKE}
-    papua = {story_of[d] for d in PAPUA_QUAKE}
-    assert len(aceh) == 1 and len(papua) == 1
-    assert aceh != papua
-    story = Story.objects.get(pk=aceh.pop())
-    assert story.article_count == len(ACEH_QUAKE)
-    assert story.publisher_count == len({ecb_rows[d]["publisher"] for d in ACEH_QUAKE})
+    warehouse = {story_of[d] for d in WAREHOUSE_FIRE}
+    church = {story_of[d] for d in CHURCH_FIRE}
+    assert len(warehouse) == 1 and len(church) == 1
+    assert warehouse != church
+    story = Story.objects.get(pk=church.pop())
+    assert story.article_count == len(CHURCH_FIRE)
+    assert story.publisher_count == len({ecb_rows[d]["publisher"] for d in CHURCH_FIRE})
 
 
 def test_wire_copy_is_folded_into_the_original(ecb_rows):
@@ -70,7 +74,7 @@ def test_wire_copy_is_folded_into_the_original(ecb_rows):
 
 
 def test_related_lists_give_a_reason_for_every_item_and_refresh_as_the_story_grows(ecb_rows):
-    first = store(ecb_rows, ACEH_QUAKE[:2] + PAPUA_QUAKE[:2])
+    first = store(ecb_rows, ACEH_QUAKE[:2] + CHURCH_FIRE[:2])
     actions.process_articles([a.pk for a in first.values()])
     lead = first[ACEH_QUAKE[0]]
     first_link = RelatedArticle.objects.filter(article=lead).values_list("related__url_hash", "reason").first()
