@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<int:article_id>/", views.article_detail, name="article"),
     path("articles/<int:article_id>/ask/", views.article_ask, name="article-ask"),
+    path("articles/<int:article_id>/generate/", views.article_generate, name="article-generate"),
     path("stories/<int:story_id>/", views.story_detail, name="story"),
     path("tags/<slug:slug>/", views.hashtag_detail, name="hashtag"),
     path("publishers/", views.publisher_list, name="publishers"),

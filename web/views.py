@@ -60,7 +60,9 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         return redirect(article.duplicate_of)
     record_read(request.user, article)
     related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
-    digest = AIOutput.objects.filter(article=article, kind=AIOutput.Kind.DIGEST, engine=EXTRACTIVE).first()
+    outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
+    digest = next((o for o in outputs if o.engine == EXTRACTIVE and o.kind == AIOutput.Kind.DIGEST), None)
+    generated = [o for o in outputs if o.engine != EXTRACTIVE]
     context = {
         "article": article,
         "copies": article.copies.select_related("publisher").order_by("published_at"),
@@ -73,6 +75,12 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "answer_quotes": _cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
         "ask_error": ask_error,
         "question": question,
+        "generated": [
+            {"output": o, "items": _cited(o.content.get("summary", []), article.body_text)} for o in generated
+        ],
+        "generative_model": ai_actions.generative_settings().model
+        if ai_actions.generative_settings().configured
+        else "",
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 
@@ -82,6 +90,23 @@ def reader_key(request) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+@require_POST
+def article_generate(request, article_id: int):
+    """An abstractive summary or explainer by the configured model, every sentence verified."""
+    kind = request.POST.get("kind", AIOutput.Kind.DIGEST)
+    if kind not in (AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER):
+        return article_detail(request, article_id, ask_error="Choose a summary or an explanation.")
+    article = get_object_or_404(Article.objects.visible(), pk=article_id)
+    try:
+        output = ai_actions.generative_digest(article, kind)
+    except ai_actions.providers.ProviderError as exc:
+        return article_detail(request, article_id, ask_error=str(exc))
+    if output is None:
+        message = "The generative model is not available now (not configured, or today's budget is spent)."
+        return article_detail(request, article_id, ask_error=message)
+    return redirect(f"{article.get_absolute_url()}#ai")
 
 
 @require_POST

@@ -179,3 +179,28 @@ def test_story_page_briefs_what_happened_with_outlets(client, ecb_rows):
     assert any(len(p["publishers"]) >= 2 for p in briefing.content["points"])
     client.get(story.get_absolute_url())
     assert AIOutput.objects.filter(story=story).count() == 1
+
+
+def test_reader_asks_for_an_explainer_and_sees_only_verified_sentences(client, settings):
+    article = store({"doc_id": "lee", "publisher": "Seoul Wire", "title": "Lee sworn in", "body": INAUGURATION})
+    planted = "Lee Jae-myung was sworn in as president in Seoul.\nHe will visit Tokyo next week."
+    with FakeChatServer(planted) as server:
+        settings.LLM_URL, settings.LLM_MODEL = server.url, "test-model"
+        page = client.get(article.get_absolute_url()).content.decode()
+        assert "Explain it like I'm new" in page
+        response = client.post(reverse("article-generate", args=[article.pk]), {"kind": "explainer"})
+        assert (response.status_code, response["Location"]) == (302, f"{article.get_absolute_url()}#ai")
+        page = client.get(article.get_absolute_url()).content.decode()
+    assert "Explained for newcomers" in page and "Written by test-model" in page
+    assert "Lee Jae-myung was sworn in as president in Seoul." in page
+    assert "Tokyo" not in page
+    assert "1 that the article does not support was left out" in page
+
+
+def test_without_a_generative_model_the_page_offers_none(client, ecb_rows):
+    article = store(ecb_rows[ACEH[0]])
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Explain it like I'm new" not in page
+    response = client.post(reverse("article-generate", args=[article.pk]), {"kind": "explainer"})
+    assert response.status_code == 400
+    assert "The generative model is not available now" in response.content.decode()
