@@ -248,7 +248,13 @@ def refresh_related(new_ids: Sequence[int], grown: dict[int, set[int]]) -> None:
     for story_id, joined in grown.items():
         for member in members.get(story_id, [])[:REFRESH_MEMBERS]:
             offered[member] |= joined
-    refreshed = [article_id for article_id in offered if article_id not in candidates]
+    # Only lists already stored: an article another worker is still processing ranks its own list (and
+    # a refresh read before that write would overwrite it with the newcomers alone).
+    refreshed = list(
+        Article.objects.filter(
+            pk__in=[a for a in offered if a not in candidates], processed_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
     current: dict[int, set[int]] = defaultdict(set)
     for article_id, related_id in RelatedArticle.objects.filter(article_id__in=refreshed).values_list(
         "article_id", "related_id"
@@ -286,9 +292,18 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
         "article_id", "hashtag__label"
     ):
         tags[article_id].add("#" + label)
-    rows = []
+    stored: dict[int, list[tuple[int, float, str]]] = defaultdict(list)
+    for article_id, related_id, score, reason in (
+        RelatedArticle.objects.filter(article_id__in=list(candidates))
+        .order_by("article_id", "rank")
+        .values_list("article_id", "related_id", "score", "reason")
+    ):
+        stored[article_id].append((related_id, score, reason))
+    rows, changed = [], []
     for article_id, cands in candidates.items():
         if article_id not in signals or meta.get(article_id, (None, None))[1] is not None:
+            if stored.get(article_id):
+                changed.append(article_id)  # a copy (or a vanished article) lists nothing
             continue
         story_id = meta[article_id][0]
         pool = [
@@ -300,11 +315,14 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
         ]
         ranked = related.rank(signals[article_id][0], story_id, frozenset(tags[article_id]), pool,
                               k=RELATED_PER_ARTICLE, cache=related.shared_similarities)  # fmt: skip
+        fresh = [(item.article_id, item.score, item.reason[:300]) for item in ranked]
+        if fresh == stored.get(article_id, []):
+            continue  # most lists a newcomer is offered to do not change: leave their rows alone
+        changed.append(article_id)
         rows += [
-            RelatedArticle(article_id=article_id, related_id=item.article_id, rank=n, score=item.score,
-                           reason=item.reason[:300])
-            for n, item in enumerate(ranked)
-        ]  # fmt: skip
+            RelatedArticle(article_id=article_id, related_id=related_id, rank=n, score=score, reason=reason)
+            for n, (related_id, score, reason) in enumerate(fresh)
+        ]
     with transaction.atomic():
-        RelatedArticle.objects.filter(article_id__in=list(candidates)).delete()
+        RelatedArticle.objects.filter(article_id__in=changed).delete()
         RelatedArticle.objects.bulk_create(rows, ignore_conflicts=True)

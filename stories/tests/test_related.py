@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from stories.clustering import ArticleSignals
+from stories.clustering import ArticleSignals, similarity
 from stories.entities import text_features
-from stories.related import RelatedCandidate, rank
+from stories.related import RelatedCandidate, SimilarityCache, rank
 
 T0 = datetime(2026, 11, 7, 6, 0, tzinfo=UTC)
 
@@ -78,3 +78,16 @@ def test_other_story_sharing_a_hashtag_gives_that_reason():
     other = _signals(70, 6, "Aceh aid arrives", "Aid reached Aceh after the 6.1 magnitude earthquake.", _unit(1, 0.3))
     items = rank(ACEH, 7, frozenset({"#Aceh"}), [RelatedCandidate(other, 8, frozenset({"#Aceh"}), "Aid News")])
     assert [(i.article_id, i.reason) for i in items] == [(70, "Also about #Aceh")]
+
+
+def test_cached_similarities_rank_the_same_and_never_mix_up_reused_ids():
+    cache = SimilarityCache(max_pairs=4)
+    plain = rank(ACEH, 7, frozenset({"#Aceh"}), _aceh_candidates(), k=8)
+    for _ in range(2):  # cold, then (partly) warm
+        assert rank(ACEH, 7, frozenset({"#Aceh"}), _aceh_candidates(), k=8, cache=cache) == plain
+    assert len(cache) == 4
+    other = _aceh_candidates()[0].signals
+    assert cache.similarity(other, ACEH) == cache.similarity(ACEH, other) == similarity(ACEH, other)
+    # Same id, another article (a rolled-back test database): computed afresh, not taken from the cache.
+    reused = _signals(1, 5, "Klitschko stops Thompson", "Wladimir Klitschko stopped Tony Thompson.", _unit(0, 1))
+    assert cache.similarity(ACEH, reused) == similarity(ACEH, reused)
