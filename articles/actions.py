@@ -134,13 +134,20 @@ def _update_changed_titles(prepared: list[_Entry], known_by_guid: dict[str, int]
     return updated
 
 
+def removal_note(template_blocks: int, rule_removals) -> str:
+    """Which rules removed what from the page, in words, for diagnosing a publisher."""
+    parts = [f"{template_blocks} blocks of the publisher's template"] if template_blocks else []
+    parts += [f"{count} {rule}" for rule, count in rule_removals]
+    return ("Removed " + ", ".join(parts) + ".") if parts else ""
+
+
 def record_extraction(article_id: int, *, extracted, body_html_safe: str, now: datetime) -> None:
     """Store what the extractor found on the page. Feed-given title and date stay authoritative."""
     fields = {
         "body_text": extracted.body_text,
         "body_html_safe": body_html_safe,
         "extraction_method": extracted.method,
-        "extraction_note": "",
+        "extraction_note": removal_note(extracted.removed_blocks, extracted.rule_removals),
         "extracted_at": now,
         "language": extracted.language[:16],
         "status": Article.Status.READY,

@@ -162,8 +162,23 @@ def publisher_list(request):
 
 def publisher_detail(request, slug: str):
     publisher = get_object_or_404(Publisher, slug=slug)
+    methods = (
+        Article.objects.filter(publisher=publisher)
+        .exclude(extraction_method="")
+        .values("extraction_method")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    latest_note = (
+        Article.objects.filter(publisher=publisher)
+        .exclude(extraction_note="")
+        .order_by("-extracted_at")
+        .values_list("extraction_note", flat=True)
+        .first()
+    )
     page = Paginator(_article_list().by_publisher(publisher), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/publisher.html", {"publisher": publisher, "page": page, "feeds": publisher.feeds.all()})
+    context = {"publisher": publisher, "page": page, "methods": methods, "latest_note": latest_note}
+    return render(request, "web/publisher.html", context)
 
 
 def sources_health(request):

@@ -232,3 +232,14 @@ def test_robots_txt_disallow_is_respected_for_pages(local_server, refresh_and_ex
     assert local_server.hits("/news/harbour-bridge.html") == 0
     assert set(Article.objects.values_list("status", flat=True)) == {Article.Status.EXCERPT_ONLY}
     assert "robots.txt" in Article.objects.first().extraction_note
+
+
+def test_publisher_page_says_how_its_pages_were_read(client, local_server, refresh_and_extract):
+    serve_publisher(local_server)
+    feed = make_feed(local_server.url("/feed.xml"))
+    refresh_and_extract(feed)
+    note = Article.objects.exclude(extraction_note="").values_list("extraction_note", flat=True).first()
+    assert note.startswith("Removed ") and "blocks of the publisher's template" in note
+    page = client.get(feed.publisher.get_absolute_url()).content.decode()
+    assert "How Tidings reads this publisher" in page
+    assert "3 articles by trafilatura+template" in page
