@@ -154,7 +154,7 @@ def generative_digest(article: Article, kind: str = AIOutput.Kind.DIGEST) -> AIO
 # ---------------------------------------------------------------- questions
 
 
-def check_ask(article_id: int, question: str, *, reader_key: str) -> tuple[Article, str]:
+def check_ask(article_id: int, question: str, *, reader_keys: list[str]) -> tuple[Article, str]:
     """Validate a question and the reader's allowance; raises AskError with a message for the reader."""
     question = " ".join((question or "").split())
     if not question:
@@ -166,8 +166,9 @@ def check_ask(article_id: int, question: str, *, reader_key: str) -> tuple[Artic
         raise AskError("This article does not exist.")
     if not _body(article):
         raise AskError("Tidings could not read this article's text, so it cannot answer questions about it.")
-    if ratelimit.hit(f"ask:{reader_key}", ASK_LIMITS, now=time.time()) is not None:
-        raise AskError("You have asked many questions in a short time. Please wait a little and try again.")
+    for key in reader_keys:  # per address, and per account when signed in
+        if ratelimit.hit(f"ask:{key}", ASK_LIMITS, now=time.time()) is not None:
+            raise AskError("You have asked many questions in a short time. Please wait a little and try again.")
     return article, question
 
 

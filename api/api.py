@@ -10,7 +10,7 @@ from ai.providers import EXTRACTIVE
 from articles.models import Article
 from core.text import truncate_words
 from stories.models import Hashtag, RelatedArticle
-from web.views import reader_key
+from web.views import reader_keys
 
 from .schemas import AnswerOut, ArticleOut, ArticlePage, ErrorOut, QuestionIn
 
@@ -70,7 +70,7 @@ def get_article(request, article_id: int):
 @api.post("/articles/{article_id}/ask", response={200: AnswerOut, 400: ErrorOut})
 def ask(request, article_id: int, payload: QuestionIn):
     try:
-        article, question = ai_actions.check_ask(article_id, payload.question, reader_key=reader_key(request))
+        article, question = ai_actions.check_ask(article_id, payload.question, reader_keys=reader_keys(request))
     except ai_actions.AskError as exc:
         return Status(400, {"detail": str(exc)})
     answer = ai_actions.do_ask(article, question)

@@ -85,11 +85,12 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 
 
-def reader_key(request) -> str:
-    """Who is asking, for rate limits: the account when signed in, else the address."""
+def reader_keys(request) -> list[str]:
+    """Who is asking, for rate limits: the address, and the account when signed in (each has a limit)."""
+    keys = [f"ip:{request.META.get('REMOTE_ADDR', '')}"]
     if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+        keys.append(f"user:{request.user.pk}")
+    return keys
 
 
 @require_POST
@@ -113,7 +114,7 @@ def article_generate(request, article_id: int):
 def article_ask(request, article_id: int):
     question = request.POST.get("question", "")
     try:
-        article, question = ai_actions.check_ask(article_id, question, reader_key=reader_key(request))
+        article, question = ai_actions.check_ask(article_id, question, reader_keys=reader_keys(request))
     except ai_actions.AskError as exc:
         get_object_or_404(Article, pk=article_id)
         return article_detail(request, article_id, ask_error=str(exc), question=question[:300])

@@ -204,3 +204,16 @@ def test_without_a_generative_model_the_page_offers_none(client, ecb_rows):
     response = client.post(reverse("article-generate", args=[article.pk]), {"kind": "explainer"})
     assert response.status_code == 400
     assert "The generative model is not available now" in response.content.decode()
+
+
+def test_a_signed_in_reader_is_limited_per_account_across_addresses(client, ecb_rows):
+    from accounts.models import User
+
+    article = store(ecb_rows[ACEH[0]])
+    client.force_login(User.objects.create_user("reader", "reader@example.org", "a long passphrase"))
+    url = reverse("article-ask", args=[article.pk])
+    statuses = [
+        client.post(url, {"question": "Where did the quake hit?"}, REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(7)
+    ]
+    assert statuses == [200] * 6 + [400]
