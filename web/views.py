@@ -63,6 +63,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
     digest = next((o for o in outputs if o.engine == EXTRACTIVE and o.kind == AIOutput.Kind.DIGEST), None)
     generated = [o for o in outputs if o.engine != EXTRACTIVE]
+    llm = ai_actions.generative_settings()
     context = {
         "article": article,
         "copies": article.copies.select_related("publisher").order_by("published_at"),
@@ -78,9 +79,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "generated": [
             {"output": o, "items": _cited(o.content.get("summary", []), article.body_text)} for o in generated
         ],
-        "generative_model": ai_actions.generative_settings().model
-        if ai_actions.generative_settings().configured
-        else "",
+        "generative_model": llm.model if llm.configured else "",
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 
