@@ -3,9 +3,11 @@
 Builds ArticleSignals for every article of a mirror (Encoder over embedding_text + text_features),
 then plays the articles ONLINE one at a time in an arrival order (shuffled with a fixed seed, or by
 published time): neighbours are the top-K most cosine-similar earlier arrivals published within
-LOOKBACK, assign_story decides. At the end every article gets a related list (related.rank over its
-top-K candidates). Writes an export-style JSONL and scores it with ../shared/eval/score.py, next to
-the baseline "embeddings alone, single pass" (join the story of the nearest earlier arrival when its
+LOOKBACK, assign_story decides, and every 50 arrivals consolidate() re-draws the stories over the
+links kept so far (as ingest does after each batch; the row "arrival order only" skips it). At the
+end every article gets a related list (related.rank over its top-K candidates). Writes an
+export-style JSONL and scores it with ../shared/eval/score.py, next to the baseline "embeddings
+alone, single pass" (join the story of the nearest earlier arrival when its
 cosine reaches a threshold; the best threshold of a sweep is reported).
 
     .venv/bin/python bench/stories_offline.py                      # both mirrors, both orders
@@ -120,21 +122,34 @@ def nearest(corpus: Corpus, i: int, pool: np.ndarray, k: int) -> np.ndarray:
     return pool[top]
 
 
-def run_online(corpus: Corpus, order: Sequence[int], *, k: int, threshold: float, weights: dict) -> tuple[list, float]:
+def run_online(
+    corpus: Corpus, order: Sequence[int], *, k: int, threshold: float, weights: dict, consolidate_every: int = 50
+) -> tuple[list, float]:
+    """Stories as ingest builds them: assign_story per arrival, then consolidate() every
+    ``consolidate_every`` arrivals (ingest consolidates after each batch) and at the end; 0: never."""
     story_of: list[int | None] = [None] * len(corpus.rows)
     arrived = np.empty(0, dtype=np.int64)
+    links: list[tuple[int, int, float]] = []
     next_story, spent = 0, 0.0
-    for i in order:
+    for n, i in enumerate(order, start=1):
         near = nearest(corpus, i, arrived, k)
         t0 = time.perf_counter()
         neighbours = [Neighbour(corpus.signals[j], story_of[j]) for j in near]
         decision = assign_story(corpus.signals[i], neighbours, threshold=threshold, weights=weights)
         spent += time.perf_counter() - t0
+        links += [(i, j, score) for j, score in decision.links]
         if decision.story_id is None:
             story_of[i], next_story = next_story, next_story + 1
         else:
             story_of[i] = decision.story_id
         arrived = np.append(arrived, i)
+        if consolidate_every and (n % consolidate_every == 0 or n == len(order)):
+            t0 = time.perf_counter()
+            moves = clustering.consolidate({a: story_of[a] for a in arrived.tolist()}, links)
+            spent += time.perf_counter() - t0
+            for a, story in moves.items():
+                story_of[a] = story if story >= 0 else next_story - story  # -1, -2 … → fresh ids
+            next_story += len(moves) + 1
     return story_of, spent
 
 
@@ -286,12 +301,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stories, _ = run_online(corpus, order, k=args.k, threshold=t, weights=None)
                     s = quick_scores(corpus, stories, related_lists(corpus, stories, k=args.k)[0])
                     print(f"{'':22} sweep t={t:.2f}{'':15} {fmt(s)}")
-            stories, spent_assign = run_online(corpus, order, k=args.k, threshold=args.threshold, weights=None)
-            lists, spent_rank = related_lists(corpus, stories, k=args.k)
-            s = score_with_eval(corpus, stories, lists)
-            ms = 1000 * (spent_assign + spent_rank) / len(corpus.rows)
-            label = f"tidings (t={args.threshold:.2f})"
-            print(f"{corpus.name:12} {order_name:9} {label:28} {fmt(s)}  {ms:.2f}")
+            for every, label in ((0, "tidings, arrival order only"), (50, f"tidings (t={args.threshold:.2f})")):
+                stories, spent_assign = run_online(
+                    corpus, order, k=args.k, threshold=args.threshold, weights=None, consolidate_every=every
+                )
+                lists, spent_rank = related_lists(corpus, stories, k=args.k)
+                s = score_with_eval(corpus, stories, lists)
+                ms = 1000 * (spent_assign + spent_rank) / len(corpus.rows)
+                print(f"{corpus.name:12} {order_name:9} {label:28} {fmt(s)}  {ms:.2f}")
     return 0
 
 

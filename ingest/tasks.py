@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from ai import actions as ai_actions
 from sources.models import Feed
@@ -30,7 +31,15 @@ def extract_articles(article_ids: list[int]) -> int:
 def process_stories(article_ids: list[int]) -> int:
     processed = story_actions.process_articles(article_ids)
     precompute_digests.enqueue(article_ids)
+    # One consolidation waiting is enough: it takes in every link made before it runs.
+    if not DBTaskResult.objects.ready().filter(task_path=consolidate_stories.module_path).exists():
+        consolidate_stories.enqueue()
     return processed
+
+
+@task()
+def consolidate_stories() -> int:
+    return story_actions.consolidate_stories()
 
 
 @task()

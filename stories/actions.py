@@ -7,17 +7,20 @@ process_articles(article_ids), run after extraction:
        every other article joins the best story near it or starts one
     4. related lists for the new articles, and new same-story members added to the lists of the
        articles whose story grew
+
+consolidate_stories(), queued after it: the stories touched by new links are re-drawn over all their
+links (clustering.consolidate), so the order articles arrived in stops deciding the stories.
 """
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils.html import strip_tags
 
 from articles import dedupe
@@ -26,7 +29,7 @@ from core import clock
 
 from . import clustering, embeddings, hashtags, related
 from .index import reset_shared_index, shared_index
-from .models import ArticleHashtag, ArticleVector, ClusteringLock, Hashtag, RelatedArticle, Story
+from .models import ArticleHashtag, ArticleVector, ClusteringLock, Hashtag, RelatedArticle, Story, StoryLink
 
 # Earlier articles an article is compared with when choosing its story (clustering.assign_story).
 NEIGHBOURS = 30
@@ -195,6 +198,10 @@ def _assign_story(article: Article, vector: np.ndarray, index) -> int:
         if n.article_id in signals
     ]
     assignment = clustering.assign_story(signals[article.pk][0], neighbours)
+    StoryLink.objects.bulk_create(
+        [StoryLink(article_id=article.pk, earlier_id=other, score=score) for other, score in assignment.links],
+        ignore_conflicts=True,
+    )
     story_id = assignment.story_id
     if story_id is None:
         story_id = Story.objects.create(
@@ -216,6 +223,84 @@ def _update_story_counts(story_ids: Iterable[int]) -> None:
             first_published_at=stats["first"], last_published_at=stats["last"],
             article_count=stats["articles"], publisher_count=publishers,
         )  # fmt: skip
+
+
+# ---------------------------------------------------------------- consolidation
+
+
+def consolidate_stories() -> int:
+    """Re-draw the stories that links made since the last run touch; returns how many articles moved.
+
+    The region re-drawn: the stories of both ends of each new link, and every story linked to those
+    (one hop), so a story can take in a neighbour's fragment or give back an article that belongs to it.
+    Articles that move get fresh related lists; the lists of the stories they left and joined are re-ranked.
+    """
+    with transaction.atomic():
+        lock, _ = ClusteringLock.objects.select_for_update().get_or_create(name="stories")
+        newest = StoryLink.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        if newest <= lock.consolidated_through:
+            return 0
+        fresh = StoryLink.objects.filter(pk__gt=lock.consolidated_through, pk__lte=newest)
+        stories = {s for pair in fresh.values_list("article__story_id", "earlier__story_id") for s in pair}
+        stories.discard(None)
+        touching = StoryLink.objects.filter(Q(article__story_id__in=stories) | Q(earlier__story_id__in=stories))
+        stories |= {s for pair in touching.values_list("article__story_id", "earlier__story_id") for s in pair}
+        stories.discard(None)
+        current = dict(
+            Article.objects.filter(story_id__in=stories, duplicate_of__isnull=True).values_list("pk", "story_id")
+        )
+        links = StoryLink.objects.filter(article__story_id__in=stories, earlier__story_id__in=stories)
+        moves = clustering.consolidate(current, links.values_list("article_id", "earlier_id", "score"))
+        grown = _apply_moves(current, moves)
+        ClusteringLock.objects.filter(pk=lock.pk).update(consolidated_through=newest)
+    if moves:
+        refresh_related(sorted(moves), grown)
+    return len(moves)
+
+
+def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, set[int]]:
+    """Store consolidate()'s moves (copies follow their original); returns story → articles that joined it,
+    with an empty set for each story that only lost articles."""
+    if not moves:
+        return {}
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for article_id, target in moves.items():
+        by_target[target].append(article_id)
+    published = dict(Article.objects.filter(pk__in=list(moves)).values_list("pk", "published_at"))
+    titles = dict(Article.objects.filter(pk__in=list(moves)).values_list("pk", "title"))
+    grown: dict[int, set[int]] = {current[a]: set() for a in moves}
+    by_article_target: dict[int, int] = {}
+    for target, members in sorted(by_target.items()):
+        if target < 0:  # a story to create, named after its first article
+            first = min(members, key=lambda a: (published[a], a))
+            target = Story.objects.create(
+                title=titles[first], first_published_at=published[first], last_published_at=published[first]
+            ).pk
+        by_article_target.update(dict.fromkeys(members, target))
+        Article.objects.filter(pk__in=members).update(story_id=target)
+        Article.objects.filter(duplicate_of__in=members).update(story_id=target)
+        grown.setdefault(target, set()).update(members)
+    # A story left with no article points to the story that took most of its articles (its page redirects).
+    emptied = set(Story.objects.filter(pk__in=list(grown), articles__isnull=True).values_list("pk", flat=True))
+    heirs: dict[int, Counter] = defaultdict(Counter)
+    for article_id in moves:
+        if current[article_id] in emptied:
+            heirs[current[article_id]][by_article_target[article_id]] += 1
+    for story_id in emptied:
+        heir = heirs[story_id].most_common(1)[0][0]
+        Story.objects.filter(pk=story_id).update(merged_into=heir, article_count=0, publisher_count=0)
+    left = set(grown) - emptied
+    _update_story_counts(left)
+    for story_id in left:  # the headline of a story is its first article's
+        first = (
+            Article.objects.filter(story_id=story_id, duplicate_of__isnull=True)
+            .order_by("published_at", "pk")
+            .values_list("title", flat=True)
+            .first()
+        )
+        if first:
+            Story.objects.filter(pk=story_id).exclude(title=first).update(title=first)
+    return {story_id: joined for story_id, joined in grown.items() if story_id in left}
 
 
 # ---------------------------------------------------------------- related

@@ -32,6 +32,8 @@ class Story(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     publisher_count = models.PositiveIntegerField(default=0, help_text="Distinct publishers, copies counted once.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when consolidation moved all of this story's articles into another: its page redirects there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = StoryQuerySet.as_manager()
 
@@ -119,10 +121,27 @@ class RelatedArticle(models.Model):
         return f"{self.article_id} → {self.related_id} ({self.reason})"
 
 
+class StoryLink(models.Model):
+    """Evidence that two articles report the same story: their similarity when the later one arrived
+    (only pairs at or above clustering.LINK_FLOOR). Consolidation re-draws stories over these links."""
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="story_links")
+    earlier = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "earlier"], name="unique_story_link")]
+
+    def __str__(self):
+        return f"{self.article_id} ~ {self.earlier_id} ({self.score:.2f})"
+
+
 class ClusteringLock(models.Model):
     """One row, locked while a worker assigns stories, so two workers never start the same story twice."""
 
     name = models.CharField(max_length=20, unique=True)
+    # StoryLink ids up to this one have been consolidated (stories.actions.consolidate_stories).
+    consolidated_through = models.BigIntegerField(default=0)
 
     def __str__(self):
         return self.name

@@ -114,3 +114,45 @@ def test_quality_gate_ecbplus_dev_gold_text(tmp_path_factory):
     scores = bench.quick_scores(corpus, stories, lists)
     assert scores["b3_f1"] >= 0.94
     assert scores["p@5"] >= 0.98
+
+
+# ---------------------------------------------------------------- consolidation (pure: ids and links)
+
+
+def test_consolidate_merges_fragments_that_links_join():
+    from stories.clustering import consolidate
+
+    current = {1: 10, 2: 10, 3: 11, 4: 11}
+    links = [(2, 1, 0.9), (3, 1, 0.8), (3, 2, 0.85), (4, 1, 0.9), (4, 2, 0.7), (4, 3, 0.9)]
+    # The bigger overlap keeps its id (a tie: the older story, the smaller id).
+    assert consolidate(current, links) == {3: 10, 4: 10}
+
+
+def test_consolidate_splits_a_story_whose_halves_share_no_link():
+    from stories.clustering import consolidate
+
+    current = {1: 10, 2: 10, 3: 10, 4: 10, 5: 10}
+    links = [(2, 1, 0.9), (3, 1, 0.9), (3, 2, 0.8), (5, 4, 0.95)]
+    assert consolidate(current, links) == {4: -1, 5: -1}
+
+
+def test_consolidate_ignores_links_outside_and_is_deterministic():
+    from stories.clustering import consolidate
+
+    current = {1: 10, 2: 10, 3: 12}
+    links = [(2, 1, 0.9), (3, 99, 0.99), (99, 1, 0.99)]
+    assert consolidate(current, links) == {}
+    assert consolidate({}, links) == {}
+    many = {a: 10 + a % 3 for a in range(60)}
+    ring = [(a, (a + 1) % 60, 0.7) for a in range(60)] + [(a, (a + 7) % 60, 0.65) for a in range(60)]
+    assert consolidate(many, ring) == consolidate(dict(many), list(ring))
+
+
+def test_assignment_keeps_the_links_at_or_above_the_floor(signals):
+    from stories.clustering import LINK_FLOOR
+
+    first, second, other = signals("37_8ecbplus", 1), signals("37_5ecbplus", 2), signals("37_6ecb", 3)
+    decision = assign_story(second, [Neighbour(first, 10), Neighbour(other, 11)])
+    assert [a for a, _ in decision.links] == [1]
+    assert all(score >= LINK_FLOOR for _, score in decision.links)
+    assert similarity(second, other) < LINK_FLOOR

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article
 from sources.models import Publisher
 from stories import actions
-from stories.models import ArticleHashtag, RelatedArticle, Story
+from stories.models import ArticleHashtag, RelatedArticle, Story, StoryLink
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,39 @@ def test_processing_twice_changes_nothing(ecb_rows):
     before = list(RelatedArticle.objects.order_by("pk").values_list("article", "related", "rank"))
     assert actions.process_articles(ids) == 0
     assert list(RelatedArticle.objects.order_by("pk").values_list("article", "related", "rank")) == before
+
+
+def test_a_story_split_by_arrival_order_is_put_back_together(ecb_rows, client):
+    """Consolidation re-draws stories over the links stored at arrival: two fragments of one event rejoin,
+    the emptied story's page sends readers on, and the moved articles list their story's other reports first."""
+    articles = store(ecb_rows, ACEH_QUAKE)
+    actions.process_articles([a.pk for a in articles.values()])
+    assert len({a.story_id for a in Article.objects.all()}) == 1
+    assert StoryLink.objects.count() >= len(ACEH_QUAKE) - 1
+    # As if the last two reports had arrived before the others were there to join:
+    split_off = [articles[d].pk for d in ACEH_QUAKE[3:]]
+    now = timezone.now()
+    fragment = Story.objects.create(title="fragment", first_published_at=now, last_published_at=now)
+    Article.objects.filter(pk__in=split_off).update(story=fragment)
+    main_story = Article.objects.get(pk=articles[ACEH_QUAKE[0]].pk).story_id
+
+    assert actions.consolidate_stories() == len(split_off)
+    assert set(Article.objects.values_list("story_id", flat=True)) == {main_story}
+    fragment.refresh_from_db()
+    assert (fragment.merged_into_id, fragment.article_count) == (main_story, 0)
+    response = client.get(fragment.get_absolute_url())
+    assert (response.status_code, response["Location"]) == (302, f"/stories/{main_story}/")
+    assert Story.objects.get(pk=main_story).article_count == len(ACEH_QUAKE)
+    moved = RelatedArticle.objects.filter(article_id=split_off[0]).values_list("related__url_hash", "reason")
+    assert {d for d, reason in moved if reason == "Same story"} == set(ACEH_QUAKE) - {ACEH_QUAKE[3]}
+    # Nothing new linked since: a second run has nothing to do.
+    assert actions.consolidate_stories() == 0
+
+
+def test_look_alike_events_are_not_linked_so_consolidation_keeps_them_apart(ecb_rows):
+    articles = store(ecb_rows, WAREHOUSE_FIRE, hours_ago=30) | store(ecb_rows, CHURCH_FIRE, hours_ago=3)
+    actions.process_articles([a.pk for a in articles.values()])
+    actions.consolidate_stories()
+    story_of = dict(Article.objects.values_list("url_hash", "story_id"))
+    assert len({story_of[d] for d in WAREHOUSE_FIRE}) == 1 and len({story_of[d] for d in CHURCH_FIRE}) == 1
+    assert story_of[WAREHOUSE_FIRE[0]] != story_of[CHURCH_FIRE[0]]

@@ -3,14 +3,18 @@ URL, `ingest --until-idle` with forked workers over the database queue, the arti
 
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
+from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from ingest.models import FetchAttempt
 from ingest.tests.publisher_site import opml_for, serve_publisher
 from sources.models import Feed
+from stories.models import ClusteringLock, StoryLink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +38,11 @@ def test_import_ingest_and_read_the_article_page(local_server, client):
     call_command("ingest", "--until-idle", "--workers", "2", "--progress", "never", stdout=io.StringIO())
     assert Article.objects.filter(status=Article.Status.READY).count() == len(articles)
     assert Feed.objects.get().health == Feed.Health.OK
+    # Every stage ran, stories were consolidated after the story stage, and nothing is left waiting.
+    tasks = Counter(DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("task_path", flat=True))
+    assert tasks["ingest.tasks.process_stories"] >= 1 and tasks["ingest.tasks.consolidate_stories"] >= 1
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
+    assert ClusteringLock.objects.get().consolidated_through == (StoryLink.objects.aggregate(m=Max("pk"))["m"] or 0)
 
     article = Article.objects.get(title="Harbour bridge reopens after two-year repair")
     page = client.get(article.get_absolute_url()).content.decode()

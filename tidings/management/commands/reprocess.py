@@ -9,10 +9,16 @@ from ai.models import AIOutput
 from articles.models import Article
 from ingest import pipeline
 from stories import actions as story_actions
-from stories.models import ArticleHashtag, ArticleVector, RelatedArticle, Story
+from stories.models import ArticleHashtag, ArticleVector, RelatedArticle, Story, StoryLink
 
 BATCH = 50
 STAGES = ("extract", "embed", "ai")
+
+
+def _embed_and_consolidate(article_ids):
+    """As ingest does it: each batch joins stories, then the stories it touched are consolidated."""
+    story_actions.process_articles(article_ids)
+    story_actions.consolidate_stories()
 
 
 class Command(BaseCommand):
@@ -40,7 +46,7 @@ class Command(BaseCommand):
             self._batches("extract", ids, pipeline.extract_articles, show)
         if "embed" in stages:
             self._forget_stories(ids)
-            self._batches("embed", ids, story_actions.process_articles, show)
+            self._batches("embed", ids, _embed_and_consolidate, show)
         if "ai" in stages:
             AIOutput.objects.filter(article_id__in=ids, kind=AIOutput.Kind.DIGEST).delete()
             self._batches("ai", ids, ai_actions.precompute_digests_for, show)
@@ -60,6 +66,7 @@ class Command(BaseCommand):
             RelatedArticle.objects.filter(article_id__in=ids).delete()
             ArticleHashtag.objects.filter(article_id__in=ids).delete()
             ArticleVector.objects.filter(article_id__in=ids).delete()
+            StoryLink.objects.filter(article_id__in=ids).delete()
             Article.objects.filter(pk__in=ids).update(story=None, duplicate_of=None, processed_at=None)
             Story.objects.filter(articles__isnull=True).delete()
         story_actions.reset_caches()
