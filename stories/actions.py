@@ -122,9 +122,11 @@ def process_articles(article_ids: Sequence[int]) -> int:
         ClusteringLock.objects.select_for_update().get_or_create(name="stories")
         index = shared_index()
         index.refresh()
+        links: list[StoryLink] = []
         for article, vector, signature in zip(articles, vectors, signatures, strict=True):
-            story_id = _fold_copy(article, signature, index) or _assign_story(article, vector, index)
+            story_id = _fold_copy(article, signature, index) or _assign_story(article, vector, index, links)
             grown[story_id].add(article.pk)
+        StoryLink.objects.bulk_create(links, ignore_conflicts=True)
         _update_story_counts(grown.keys())
     # 4. related lists
     new_ids = [a.pk for a in articles]
@@ -186,7 +188,8 @@ def _as_copy(article: Article) -> dedupe.Copy:
     return dedupe.Copy(article.pk, article.published_at, article.publisher.name, text[:2000] + " " + text[-1000:])
 
 
-def _assign_story(article: Article, vector: np.ndarray, index) -> int:
+def _assign_story(article: Article, vector: np.ndarray, index, links: list[StoryLink]) -> int:
+    """Join the best story near the article or start one; its links to earlier articles go into ``links``."""
     found = index.nearest(
         vector, around=article.published_at, window=clustering.LOOKBACK, k=NEIGHBOURS, exclude=frozenset({article.pk})
     )
@@ -198,10 +201,7 @@ def _assign_story(article: Article, vector: np.ndarray, index) -> int:
         if n.article_id in signals
     ]
     assignment = clustering.assign_story(signals[article.pk][0], neighbours)
-    StoryLink.objects.bulk_create(
-        [StoryLink(article_id=article.pk, earlier_id=other, score=score) for other, score in assignment.links],
-        ignore_conflicts=True,
-    )
+    links += [StoryLink(article_id=article.pk, earlier_id=other, score=score) for other, score in assignment.links]
     story_id = assignment.story_id
     if story_id is None:
         story_id = Story.objects.create(
