@@ -98,22 +98,24 @@ def test_no_neighbours_starts_a_story(signals):
     assert decision.reason == "new story: no earlier article nearby"
 
 
-def test_quality_gate_ecbplus_dev_gold_text(tmp_path_factory):
-    # Online, shuffled arrival (seed 13), K=30, gold text: B³ F1 0.946 and P@5 0.983 when pinned.
+@pytest.mark.parametrize(("mirror", "b3_floor", "p5_floor"), [("ecbplus-dev", 0.95, 0.98), ("uci-dev", 0.865, 0.91)])
+def test_quality_gate_on_gold_text(tmp_path_factory, mirror, b3_floor, p5_floor):
+    # Online with consolidation, shuffled arrival (seed 13), K=30, gold text. When pinned: ecbplus-dev
+    # B³ F1 0.959, P@5 0.983; uci-dev 0.876, 0.915. Floors may only rise.
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from bench import stories_offline as bench
 
     corpus = bench.build_corpus(
-        "ecbplus-dev", cache_dir=tmp_path_factory.mktemp("models"), vector_cache=tmp_path_factory.mktemp("vectors")
+        mirror, cache_dir=tmp_path_factory.mktemp("models"), vector_cache=tmp_path_factory.mktemp("vectors")
     )
     order = bench.arrival_order(corpus, "shuffled", 13)
     stories, _ = bench.run_online(corpus, order, k=30, threshold=JOIN_THRESHOLD, weights=None)
     lists, _ = bench.related_lists(corpus, stories, k=30)
     scores = bench.quick_scores(corpus, stories, lists)
-    assert scores["b3_f1"] >= 0.94
-    assert scores["p@5"] >= 0.98
+    assert scores["b3_f1"] >= b3_floor
+    assert scores["p@5"] >= p5_floor
 
 
 # ---------------------------------------------------------------- consolidation (pure: ids and links)
