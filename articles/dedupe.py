@@ -9,6 +9,7 @@ BinaryField, fills a ``DuplicateIndex`` with the articles of its time window and
 2. ``DuplicateIndex.candidates(sig)``: banded LSH, tuned to over-collect below ``DUPLICATE_THRESHOLD``.
 3. ``similarity(a, b)``: estimated Jaccard; at or above ``DUPLICATE_THRESHOLD`` two texts are one article.
 4. ``find_original(article, others)``: the text's own credit wins, else the earliest copy.
+5. ``headline_key(title)``: for headline-only items, which have no text to sign.
 
 Why MinHash and not SimHash (trafilatura's ``deduplication.Simhash``): in our trial SimHash missed edited
 copies (a paragraph added or cut, a new headline), because one 64-bit fingerprint moves too far;
@@ -51,6 +52,13 @@ MIN_WORDS = 50
 # Copies that share only a paragraph or two (a short brief inside a long article) stay separate.
 DUPLICATE_THRESHOLD = 0.5
 
+# A headline-only item (a feed with no text, a page that is its headline) has nothing to sign; it is a
+# copy of another headline-only item when the two headlines match word for word after folding case,
+# accents and punctuation ("'Death stars' in Orion blast planets…" = "Death stars in Orion blast
+# planets…"), and have at least this many words: short stock headlines ("Business Highlights", "Letters
+# to the editor") recur with different text under them.
+HEADLINE_MIN_WORDS = 6
+
 # LSH bands × rows = NUM_PERM. With 32 bands of 4 rows a pair at Jaccard s becomes a candidate with
 # probability 1 - (1 - s^4)^32: 0.87 at s = 0.4, 0.99 at s = 0.5, 0.03 at s = 0.1. Candidates are then
 # checked against DUPLICATE_THRESHOLD with similarity().
@@ -89,6 +97,12 @@ def tokens(text: str) -> list[str]:
     """Lower-case, accent-folded words; punctuation and underscores dropped ("4,051" → "4", "051")."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return [t for t in _TOKEN.findall(folded) if not unicodedata.combining(t[0])]
+
+
+def headline_key(title: str) -> str:
+    """What two copies of a headline-only item share: its folded words, or "" when it is too short to tell."""
+    words = tokens(title)
+    return " ".join(words) if len(words) >= HEADLINE_MIN_WORDS else ""
 
 
 def shingles(words: Sequence[str], n: int = SHINGLE_WORDS) -> set[str]:

@@ -103,14 +103,18 @@ def process_articles(article_ids: Sequence[int]) -> int:
     texts = [article_text(a) for a in articles]
     vectors = encoder.encode([clustering.embedding_text(a.title, t) for a, t in zip(articles, texts, strict=True)])
     signatures = [dedupe.signature(t) for t in texts]
+    headlines = [  # only headline-only items have nothing better to compare than the headline
+        dedupe.headline_key(a.title) if clustering.is_short(a.title, t) else ""
+        for a, t in zip(articles, texts, strict=True)
+    ]
     ArticleVector.objects.bulk_create(
         [
             ArticleVector(
                 article=a, model=embeddings.MODEL_NAME, dimension=embeddings.DIMENSION,
-                vector=embeddings.to_bytes(v), text_signature=s.to_bytes() if s else None,
+                vector=embeddings.to_bytes(v), text_signature=s.to_bytes() if s else None, headline_key=h,
                 published_at=a.published_at,
             )
-            for a, v, s in zip(articles, vectors, signatures, strict=True)
+            for a, v, s, h in zip(articles, vectors, signatures, headlines, strict=True)
         ],
         ignore_conflicts=True,
     )  # fmt: skip
@@ -123,8 +127,8 @@ def process_articles(article_ids: Sequence[int]) -> int:
         index = shared_index()
         index.refresh()
         links: list[StoryLink] = []
-        for article, vector, signature in zip(articles, vectors, signatures, strict=True):
-            story_id = _fold_copy(article, signature, index) or _assign_story(article, vector, index, links)
+        for article, vector, signature, headline in zip(articles, vectors, signatures, headlines, strict=True):
+            story_id = _fold_copy(article, signature, headline, index) or _assign_story(article, vector, index, links)
             grown[story_id].add(article.pk)
         StoryLink.objects.bulk_create(links, ignore_conflicts=True)
         _update_story_counts(grown.keys())
@@ -154,13 +158,17 @@ def _store_hashtags(articles: list[Article], texts: list[str]) -> None:
     )
 
 
-def _fold_copy(article: Article, signature, index) -> int | None:
-    """Fold a near-copy of an earlier article into the original; returns the story it joins."""
-    if signature is None:
-        return None
+def _fold_copy(article: Article, signature, headline: str, index) -> int | None:
+    """Fold a near-copy of an earlier article into the original; returns the story it joins.
+
+    A copy is a text whose MinHash ``signature`` is near, or for a headline-only item, the same ``headline``."""
+    if signature is not None:
+        candidates = [article_id for article_id, _ in index.duplicates.near(signature)]
+    else:
+        candidates = index.same_headline(headline)
     near = [
         article_id
-        for article_id, _ in index.duplicates.near(signature)
+        for article_id in candidates
         if article_id != article.pk and index.within(article_id, article.published_at, clustering.LOOKBACK)
     ]
     if not near:

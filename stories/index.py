@@ -33,6 +33,7 @@ class VectorIndex:
         self._pending: list[tuple[int, float, np.ndarray]] = []
         self._published: dict[int, float] = {}
         self.duplicates = DuplicateIndex()
+        self._headlines: dict[str, list[int]] = {}  # headline_key → headline-only articles
 
     def __len__(self) -> int:
         return len(self._ids) + len(self._pending)
@@ -41,16 +42,25 @@ class VectorIndex:
         """Load vectors stored since the last refresh (by any worker)."""
         rows = ArticleVector.objects.filter(pk__gt=self._last_id).order_by("pk")
         added = 0
-        columns = ("pk", "article_id", "vector", "text_signature", "published_at")
-        for pk, article_id, blob, signature, published in rows.values_list(*columns).iterator(chunk_size=2000):
+        columns = ("pk", "article_id", "vector", "text_signature", "headline_key", "published_at")
+        for pk, article_id, blob, signature, headline, published in rows.values_list(*columns).iterator(
+            chunk_size=2000
+        ):
             with self._lock:
                 self._pending.append((article_id, published.timestamp(), from_bytes(bytes(blob))))
                 self._published[article_id] = published.timestamp()
+                if headline:
+                    self._headlines.setdefault(headline, []).append(article_id)
             if signature:
                 self.duplicates.add(article_id, TextSignature.from_bytes(bytes(signature)))
             self._last_id = pk
             added += 1
         return added
+
+    def same_headline(self, headline_key: str) -> list[int]:
+        """Headline-only articles loaded with this headline_key (articles.dedupe.headline_key)."""
+        with self._lock:
+            return list(self._headlines.get(headline_key, ())) if headline_key else []
 
     def within(self, article_id: int, around: datetime, window: timedelta) -> bool:
         """Whether a loaded article was published within `window` either side of `around`."""

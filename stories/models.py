@@ -64,6 +64,9 @@ class ArticleVector(models.Model):
     dimension = models.PositiveSmallIntegerField()
     vector = models.BinaryField()
     text_signature = models.BinaryField(null=True, blank=True, help_text="MinHash of the body, for finding copies.")
+    headline_key = models.CharField(
+        max_length=500, blank=True, default="", help_text="Folded headline of a headline-only item, for finding copies."
+    )
     published_at = models.DateTimeField(db_index=True)
 
     def __str__(self):

@@ -133,3 +133,17 @@ def test_short_texts_have_no_signature():
 def test_normalisation_ignores_case_and_punctuation():
     shouted = KLITSCHKO_AP.upper().replace(",", "").replace("—", "--")
     assert similarity(signature(KLITSCHKO_AP), signature(shouted)) == 1.0
+
+
+def test_headline_key_folds_quotes_case_and_punctuation_and_refuses_stock_headlines():
+    from articles.dedupe import headline_key
+
+    # Two of the uci-dev mirror's duplicate headlines, as two outlets printed them.
+    assert headline_key("'Game of Thrones' Season 4 Trailer 3: Secrets") == headline_key(
+        "Game of Thrones Season 4: Trailer #3 - Secrets"
+    )
+    assert headline_key("Secrets rule Westeros in new `Games of Thrones' trailer") == headline_key(
+        "Secrets rule Westeros in new 'Games of Thrones' trailer"
+    )
+    assert headline_key("Death stars in Orion blast planets") != headline_key("Death stars in Orion form planets")
+    assert headline_key("Business Highlights") == ""

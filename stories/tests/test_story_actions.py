@@ -141,3 +141,29 @@ def test_look_alike_events_are_not_linked_so_consolidation_keeps_them_apart(ecb_
     story_of = dict(Article.objects.values_list("url_hash", "story_id"))
     assert len({story_of[d] for d in WAREHOUSE_FIRE}) == 1 and len({story_of[d] for d in CHURCH_FIRE}) == 1
     assert story_of[WAREHOUSE_FIRE[0]] != story_of[CHURCH_FIRE[0]]
+
+
+def test_the_same_headline_from_two_outlets_is_one_article_when_there_is_no_text():
+    """Headline-only items (no body to compare): one headline printed word for word by a second outlet is
+    a copy; a different headline on the same subject, and a short stock headline, are not."""
+    start = timezone.now() - timedelta(hours=3)
+    items = [
+        ("EarthSky", "Death stars in Orion blast planets before they even form"),
+        ("Astronomy Magazine", "'Death stars' in Orion blast planets before they even form"),
+        ("Eureka Science News", "Orion's 'death stars' destroy protoplanets, astronomers find"),
+        ("AP", "Business Highlights"),
+        ("Reuters", "Business Highlights"),
+    ]
+    stored = []
+    for n, (name, title) in enumerate(items):
+        publisher, _ = Publisher.objects.get_or_create(name=name, defaults={"slug": f"headline-{n}"})
+        article = Article.objects.create(
+            publisher=publisher, url=f"https://example.org/h{n}", canonical_url=f"https://example.org/h{n}",
+            url_hash=f"h{n}", title=title, body_text=title, status=Article.Status.READY,
+            published_at=start + timedelta(minutes=10 * n),
+        )  # fmt: skip
+        stored.append(article)
+    actions.process_articles([a.pk for a in stored])
+    duplicate_of = dict(Article.objects.values_list("url_hash", "duplicate_of__url_hash"))
+    assert duplicate_of == {"h0": None, "h1": "h0", "h2": None, "h3": None, "h4": None}
+    assert Article.objects.get(url_hash="h1").story_id == Article.objects.get(url_hash="h0").story_id
