@@ -20,7 +20,7 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils.html import strip_tags
 
 from articles import dedupe
@@ -274,16 +274,14 @@ def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, se
     by_target: dict[int, list[int]] = defaultdict(list)
     for article_id, target in moves.items():
         by_target[target].append(article_id)
-    published = dict(Article.objects.filter(pk__in=list(moves)).values_list("pk", "published_at"))
-    titles = dict(Article.objects.filter(pk__in=list(moves)).values_list("pk", "title"))
+    rows = Article.objects.filter(pk__in=list(moves)).values_list("pk", "published_at", "title")
+    published_and_title = {pk: (published, title) for pk, published, title in rows}
     grown: dict[int, set[int]] = {current[a]: set() for a in moves}
     by_article_target: dict[int, int] = {}
     for target, members in sorted(by_target.items()):
         if target < 0:  # a story to create, named after its first article
-            first = min(members, key=lambda a: (published[a], a))
-            target = Story.objects.create(
-                title=titles[first], first_published_at=published[first], last_published_at=published[first]
-            ).pk
+            published, title = published_and_title[min(members, key=lambda a: (published_and_title[a][0], a))]
+            target = Story.objects.create(title=title, first_published_at=published, last_published_at=published).pk
         by_article_target.update(dict.fromkeys(members, target))
         Article.objects.filter(pk__in=members).update(story_id=target)
         Article.objects.filter(duplicate_of__in=members).update(story_id=target)
@@ -299,15 +297,11 @@ def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, se
         Story.objects.filter(pk=story_id).update(merged_into=heir, article_count=0, publisher_count=0)
     left = set(grown) - emptied
     _update_story_counts(left)
-    for story_id in left:  # the headline of a story is its first article's
-        first = (
-            Article.objects.filter(story_id=story_id, duplicate_of__isnull=True)
-            .order_by("published_at", "pk")
-            .values_list("title", flat=True)
-            .first()
-        )
-        if first:
-            Story.objects.filter(pk=story_id).exclude(title=first).update(title=first)
+    # The headline of a story is its first article's (one query reads each story's first title).
+    first_title = Article.objects.filter(story=OuterRef("pk"), duplicate_of__isnull=True).order_by("published_at", "pk")
+    renamed = Story.objects.filter(pk__in=left).annotate(first=Subquery(first_title.values("title")[:1]))
+    for story_id, title in renamed.exclude(title=F("first")).values_list("pk", "first"):
+        Story.objects.filter(pk=story_id).update(title=title)
     return {story_id: joined for story_id, joined in grown.items() if story_id in left}
 
 

@@ -124,7 +124,7 @@ def article_ask(request, article_id: int):
 def story_detail(request, story_id: int):
     story = get_object_or_404(Story, pk=story_id)
     if story.merged_into_id:  # its coverage was found to be part of another story
-        return redirect(story.merged_into, permanent=False)
+        return redirect("story", story.merged_into_id)
     briefing = ai_actions.story_briefing(story)
     articles = list(
         Article.objects.filter(story=story)
