@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.db import models
 
 from articles.models import Article
+from comments.models import Comment
 from core import clock
 from sources.models import Publisher
 from stories.models import Hashtag, Story
@@ -153,27 +152,12 @@ def _rows(queryset: models.QuerySet, drop: tuple[str, ...] = ()) -> list[dict[st
     return [{k: _jsonable(v) for k, v in row.items() if k not in drop} for row in queryset]
 
 
-def _saved_searches(user) -> list[dict[str, Any]] | None:
-    """The search app's saved searches, if it has them (it is built separately): every column but the owner."""
-    if not apps.is_installed("search"):
-        return None
-    try:
-        from search.models import SavedSearch  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    owner = next(
-        field.name
-        for field in SavedSearch._meta.concrete_fields
-        if field.is_relation and field.related_model is get_user_model()
-    )
-    return _rows(SavedSearch.objects.filter(**{owner: user}).order_by("pk").values(), drop=(f"{owner}_id",))
+def _saved_searches(user) -> list[dict[str, Any]]:
+    """The reader's saved searches: every column but the owner."""
+    return _rows(user.saved_searches.order_by("pk").values(), drop=("user_id",))
 
 
-def _comments(user) -> list[dict[str, Any]] | None:
-    if not apps.is_installed("comments"):
-        return None
-    from comments.models import Comment
-
+def _comments(user) -> list[dict[str, Any]]:
     rows = Comment.objects.filter(author=user).order_by("created_at", "pk")
     return _rows(rows.values("id", "article_id", "parent_id", "body", "status", "created_at", "edited_at"))
 
@@ -199,10 +183,8 @@ def export_my_data(user) -> dict[str, Any]:
         "saved": [_article_row(s.article, saved_at=_jsonable(s.saved_at)) for s in saved],
         "history": [_article_row(h.article, read_at=_jsonable(h.read_at)) for h in history],
     }
-    if (searches := _saved_searches(user)) is not None:
-        data["saved_searches"] = searches
-    if (comments := _comments(user)) is not None:
-        data["comments"] = comments
+    data["saved_searches"] = _saved_searches(user)
+    data["comments"] = _comments(user)
     return data
 
 

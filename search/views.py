@@ -37,16 +37,17 @@ def search(request):
     page = None
     problem = ""
     filters: dict[str, str] = {}
+    query = request.GET.get("q", "")
     if form.is_bound and form.is_valid():
         filters = form.filters()
-        problem = parse_query(form.cleaned_data["q"]).problem
+        query = form.cleaned_data["q"]
+        problem = parse_query(query).problem
         if not problem:
             page = Paginator(_run(form), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     elif form.is_bound:
         problem = " ".join(e for errors in form.errors.values() for e in errors)
     else:
         problem = parse_query("").problem
-    query = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else request.GET.get("q", "")
     return render(
         request,
         "search/search.html",

@@ -5,7 +5,6 @@ import re
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -23,12 +22,9 @@ WRONG_LOGIN = "That username and password don&#x27;t match. Check them and try a
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache_and_fast_hashing(settings):
-    """Throttle counters live in the shared cache: start and end each test with it empty. MD5 keeps tests quick."""
+def _fast_hashing(settings):
+    """MD5 keeps tests quick. (Throttle counters live in the database, which each test starts empty.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

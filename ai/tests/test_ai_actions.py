@@ -28,13 +28,6 @@ def ecb_rows():
     return {row["doc_id"]: row for row in map(json.loads, TRUTH.read_text().splitlines())}
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def store(row, n=0, *, full_text=True) -> Article:
     policy = Publisher.DisplayPolicy.FULL_TEXT if full_text else Publisher.DisplayPolicy.EXCERPT
     publisher, _ = Publisher.objects.get_or_create(

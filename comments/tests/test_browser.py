@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
@@ -86,9 +85,7 @@ def _status(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_comment_life_in_a_browser(browser, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # comment rate limits and sign-in throttles live in the shared cache
+def test_comment_life_in_a_browser(browser, live_server):
     publisher = Publisher.objects.create(name="Harbour Times", slug="harbour-times", licence="CC BY 4.0")
     article = Article.objects.create(
         publisher=publisher,

@@ -3,7 +3,7 @@
 from django import template
 from django.conf import settings
 from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from readers.models import MUTE_KINDS, Follow, Mute, SavedArticle
 
@@ -51,8 +51,5 @@ def article_state(context, article) -> dict:
 
 @register.simple_tag
 def login_url() -> str:
-    """The sign-in page (settings.LOGIN_URL), or "" while no app provides it, so the page still renders."""
-    try:
-        return resolve_url(settings.LOGIN_URL)
-    except NoReverseMatch:
-        return ""
+    """The sign-in page (settings.LOGIN_URL)."""
+    return resolve_url(settings.LOGIN_URL)

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from readers import actions
 from readers.models import Follow, Mute, ReadingHistory, SavedArticle
+from search.models import SavedSearch
 
 from .conftest import NEWEST, make_article, make_hashtag, make_publisher, make_story
 
@@ -186,10 +187,9 @@ def test_export_contains_account_follows_mutes_saved_history_and_comments_of_thi
     assert [c["body"] for c in data["comments"]] == ["Good news for shippers."]
 
 
-def test_export_includes_saved_searches_when_the_search_app_has_them(reader, other_reader):
-    search_models = pytest.importorskip("search.models")
-    search_models.SavedSearch.objects.create(user=reader, query="port strike", filters={"tag": "ports"})
-    search_models.SavedSearch.objects.create(user=other_reader, query="not mine")
+def test_export_includes_saved_searches(reader, other_reader):
+    SavedSearch.objects.create(user=reader, query="port strike", filters={"tag": "ports"})
+    SavedSearch.objects.create(user=other_reader, query="not mine")
     searches = actions.export_my_data(reader)["saved_searches"]
     assert [(s["query"], s["filters"]) for s in searches] == [("port strike", {"tag": "ports"})]
     assert "user_id" not in searches[0]
