@@ -28,7 +28,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
         name="password_change_done",
     ),
-    path("password-reset/", auth_views.PasswordResetView.as_view(**PASSWORD_RESET_EMAIL), name="password_reset"),
+    path("password-reset/", views.ThrottledPasswordResetView.as_view(**PASSWORD_RESET_EMAIL), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

@@ -1,10 +1,10 @@
-"""Account pages. Sign-in, sign-out and the password pages are Django's own views, configured in urls.py."""
+"""Account pages. Sign-out and most password pages are Django's own views, configured in urls.py."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, RedirectURLMixin
+from django.contrib.auth.views import LoginView, PasswordResetView, RedirectURLMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
-from accounts import actions
+from accounts import actions, throttle
 from accounts.forms import DeleteAccountForm, ReadingHistoryForm, SignInForm, SignUpForm
 
 
@@ -22,6 +22,20 @@ class SignInView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset request page, which sends no e-mail once the address typed or the client asked too often.
+
+    Only a valid form counts (a mistyped address sends nothing and costs nothing). The refusal is the form page
+    again with a plain message and status 429, the same for every address typed, account or not.
+    """
+
+    def form_valid(self, form):
+        if not throttle.allow_reset(form.cleaned_data["email"], throttle.client_address(self.request)):
+            form.add_error(None, throttle.TOO_MANY_RESETS_MESSAGE)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 @method_decorator([sensitive_post_parameters("password1", "password2"), csrf_protect, never_cache], name="dispatch")

@@ -326,6 +326,84 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(c
     assert mail.outbox == []
 
 
+# Password reset throttling
+
+TOO_MANY_RESETS = "Too many password reset requests. Try again in an hour."
+
+
+def ask_reset(email, address="192.0.2.1"):
+    return Client(REMOTE_ADDR=address).post("/password-reset/", {"email": email})
+
+
+def assert_sent(response):
+    assert response.status_code == 302
+    assert response["Location"] == "/password-reset/sent/"
+
+
+def assert_refused(response):
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [TOO_MANY_RESETS]
+    assert TOO_MANY_RESETS.encode() in response.content
+    assert b"Reset your password" in response.content
+
+
+def test_fourth_reset_request_for_one_email_within_the_hour_sends_nothing_and_says_why(ada):
+    for n, email in enumerate(["ada@example.org", "ADA@example.org", "Ada@Example.org"]):
+        assert_sent(ask_reset(email, address=f"203.0.113.{n + 1}"))
+    assert len(mail.outbox) == 3
+
+    assert_refused(ask_reset("ada@example.org", address="203.0.113.9"))
+    assert len(mail.outbox) == 3
+
+
+def test_a_limited_email_does_not_stop_resets_for_another(ada):
+    User.objects.create_user("grace", email="grace@example.org", password=PASSWORD)
+    for _ in range(throttle.RESETS_PER_EMAIL):
+        assert_sent(ask_reset("ada@example.org"))
+    assert_refused(ask_reset("ada@example.org"))
+
+    assert_sent(ask_reset("grace@example.org"))
+    assert [message.to for message in mail.outbox] == [["ada@example.org"]] * 3 + [["grace@example.org"]]
+
+
+def test_one_client_address_asking_for_many_emails_is_refused(ada):
+    for n in range(throttle.RESETS_PER_ADDRESS):
+        assert_sent(ask_reset(f"reader{n}@example.org", address="198.51.100.7"))
+    assert_refused(ask_reset("ada@example.org", address="198.51.100.7"))
+    assert mail.outbox == []
+
+    assert_sent(ask_reset("ada@example.org", address="198.51.100.8"))
+    assert [message.to for message in mail.outbox] == [["ada@example.org"]]
+
+
+def test_the_reset_window_slides_and_refused_requests_do_not_count(ada, monkeypatch):
+    start = throttle.clock()
+    hour = throttle.RESET_WINDOW_SECONDS
+
+    def ask_at(seconds):
+        monkeypatch.setattr(throttle, "clock", lambda: start + seconds)
+        return ask_reset("ada@example.org")
+
+    for seconds in (0, 20 * 60, 40 * 60):
+        assert_sent(ask_at(seconds))
+    assert_refused(ask_at(hour - 1))  # all three are still within the hour
+    assert_sent(ask_at(hour + 1))  # the first has left the window; the refusal above was not counted
+    assert_refused(ask_at(hour + 2))  # 20 min, 40 min and just now
+    assert_sent(ask_at(hour + 20 * 60 + 1))
+    assert len(mail.outbox) == 5
+
+
+def test_an_unknown_email_is_limited_exactly_like_a_known_one(ada):
+    known = [ask_reset("ada@example.org", address="203.0.113.1") for _ in range(4)]
+    unknown = [ask_reset("nobody@example.org", address="203.0.113.2") for _ in range(4)]
+
+    for answers in (known, unknown):
+        for response in answers[:3]:
+            assert_sent(response)
+        assert_refused(answers[3])
+    assert [message.to for message in mail.outbox] == [["ada@example.org"]] * 3
+
+
 def test_change_password(client, ada):
     client.force_login(ada)
     new = "a-brand-new-passphrase-9"
