@@ -1,4 +1,8 @@
-"""The SQL that creates and maintains the full-text index, shared by the migration and the app's check."""
+"""The SQL that recreates the full-text index at run time, for `repair` (run on post_migrate).
+
+search/migrations/0002_fulltext.py runs its own frozen copy of these statements, never this module. To change the
+index, change it here and add a new migration with its own copy of the new SQL; never edit 0002.
+"""
 
 # ruff: noqa: S608 - every statement here is built from module constants, never from input
 
@@ -31,13 +35,6 @@ PG_CREATE = [
     f"DELETE FROM {VECTOR_TABLE}",
     f"INSERT INTO {VECTOR_TABLE} (article_id, vector)"
     f" SELECT id, {VECTOR_SQL.format(t='articles_article')} FROM articles_article",
-]
-PG_DROP = [
-    f"DROP TRIGGER IF EXISTS {VECTOR_TABLE}_row ON articles_article",
-    f"DROP TRIGGER IF EXISTS {VECTOR_TABLE}_truncate ON articles_article",
-    f"DROP FUNCTION IF EXISTS {VECTOR_TABLE}_row()",
-    f"DROP FUNCTION IF EXISTS {VECTOR_TABLE}_truncate()",
-    f"DROP TABLE IF EXISTS {VECTOR_TABLE}",
 ]
 TRIGGERS = {
     "search_article_ai": (
@@ -74,17 +71,6 @@ def create(connection) -> None:
                 cursor.execute(sql)
         elif connection.vendor == "postgresql":
             for sql in PG_CREATE:
-                cursor.execute(sql)
-
-
-def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        elif connection.vendor == "postgresql":
-            for sql in PG_DROP:
                 cursor.execute(sql)
 
 

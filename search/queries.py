@@ -1,7 +1,7 @@
 """Full-text search over articles, one function and two backends chosen by the database in use.
 
 SQLite: an FTS5 table `search_articlefts` (rowid = article id, title, body) that SQL triggers on
-articles_article keep in step (search/fulltext.py, run by search/migrations/0002_fulltext.py).
+articles_article keep in step (created by search/migrations/0002_fulltext.py, repaired by search/fulltext.py).
 PostgreSQL: a table `search_articlevector` (article_id, the weighted tsvector VECTOR_SQL) with a GIN index,
 kept in step by a PL/pgSQL trigger. A stored vector rather than a GIN index on the expression: ranking
 needs the vector of every match, and recomputing to_tsvector for thousands of bodies took seconds.

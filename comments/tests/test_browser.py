@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,7 +47,14 @@ def browser(monkeypatch):
         try:
             yield chromium
         finally:
-            chromium.close()
+            try:
+                chromium.close()
+            finally:
+                # While Playwright's loop runs, asgiref keeps django.db.connections in a context variable instead
+                # of the thread-local, so the test's queries went through a second connection that pytest-django
+                # never sees. Close it here, before the loop stops and this storage goes out of reach: left open,
+                # it keeps a session on the test database and PostgreSQL refuses to drop that database at the end.
+                connections.close_all()
 
 
 def _shot(page, name: str) -> None:
