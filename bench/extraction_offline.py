@@ -79,7 +79,7 @@ def run_mirror(mirror: str, worst: int, baseline: bool, variants: tuple[str, ...
                 try:  # as the pipeline does: parse once, fingerprint, extract
                     parsed = boilerplate.parse_page(page["html"])
                     boilerplate.block_fingerprints(parsed)
-                    art = extract(parsed, url=page["abs_url"], template=tmpl[name][i])
+                    art = extract(parsed, url=page["abs_url"], template=tmpl[name][i], site_name=pub)
                     text = art.body_text
                     if name == "full":
                         methods[art.method] += 1

@@ -79,6 +79,7 @@ def extract(
     template: frozenset[str] = frozenset(),
     feed_html: str = "",
     feed_title: str = "",
+    site_name: str = "",
 ) -> ExtractedArticle:
     """Extract the article from `html`, the page at `url`.
 
@@ -86,7 +87,9 @@ def extract(
 
     1. Parse the page and read its metadata (title, byline, date, image, language, canonical).
     2. Remove template blocks (fingerprints in `template`, learned from the publisher's other
-       pages) and blocks matching a generic boilerplate rule (`boilerplate.RULES`).
+       pages), blocks matching a generic boilerplate rule (`boilerplate.RULES`), the headline, and
+       a block that only names the site (the masthead: `site_name`, the page's og:site_name, or
+       the site part of its <title>).
     3. trafilatura's extractor on the cleaned tree.
     4. readability on the cleaned tree, if trafilatura under-delivered (< MIN_BODY_CHARS); the
        longer of the two wins when clearly longer.
@@ -103,7 +106,10 @@ def extract(
     if root is not None:
         # 2. template and generic boilerplate blocks out of the tree
         hosts = frozenset(_host(u) for u in (url, meta.canonical_url) if _host(u))
-        removed, rules = _remove_blocks(root, template, meta.title, hosts, blocks)
+        site_names = frozenset(
+            key for key in (boilerplate.normalise_block_text(n) for n in (site_name, meta.site_name)) if key
+        )
+        removed, rules = _remove_blocks(root, template, meta.title, hosts, blocks, site_names)
         hidden = _remove_hidden(root)
         if hidden:
             rules["hidden"] += hidden
@@ -165,12 +171,19 @@ def _host(url: str) -> str:
 
 
 def _remove_blocks(
-    root, template: frozenset[str], title: str, hosts: frozenset[str], blocks=None
+    root,
+    template: frozenset[str],
+    title: str,
+    hosts: frozenset[str],
+    blocks=None,
+    site_names: frozenset[str] = frozenset(),
 ) -> tuple[int, Counter]:
     """Remove template segments and generic boilerplate segments; count them.
 
     The headline is metadata, not body text: the first segment repeating the title goes too,
-    when it is a heading or the title text recurs further down (a one-paragraph story).
+    when it is a heading or the title text recurs further down (a one-paragraph story). So does a
+    segment that is only the site's name, a masthead: the template rule misses it when it sits in a
+    table cell too short to be template.
     """
     body = root.find("body")
     if body is None:
@@ -188,6 +201,10 @@ def _remove_blocks(
         rules["headline"] += 1
     for seg, text in segments:
         if seg is headline:
+            continue
+        if text in site_names:
+            doomed.append(seg)
+            rules["masthead"] += 1
             continue
         if (
             template
@@ -393,6 +410,7 @@ def _to_html(body_el, method: str) -> str:
 @dataclass
 class _Metadata:
     title: str = ""
+    site_name: str = ""
     byline: str = ""
     published: dt.datetime | None = None
     image_url: str = ""
@@ -401,16 +419,17 @@ class _Metadata:
     description: str = ""
 
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:::|[|\-–—·:»])\s+")
 
 
 def _metadata(root, url: str) -> _Metadata:
     metas = _meta_tags(root)
     ld = _json_ld(root)
     canonical = _first_attr(root, "//link[@rel='canonical']/@href") or metas.get("og:url", "")
-    site_name = metas.get("og:site_name", "")
+    title, site_name = _title(root, metas, metas.get("og:site_name", ""))
     return _Metadata(
-        title=_title(root, metas, site_name),
+        title=title,
+        site_name=site_name,
         byline=_byline(root, metas, ld),
         published=_published(root, metas, ld),
         image_url=_absolute(metas.get("og:image") or metas.get("twitter:image") or "", url),
@@ -461,28 +480,30 @@ def _text_of(element) -> str:
     return " ".join(element.text_content().split())
 
 
-def _title(root, metas: dict[str, str], site_name: str) -> str:
+def _title(root, metas: dict[str, str], site_name: str) -> tuple[str, str]:
+    """(headline, site name): og:site_name, else the part of <title> that names the site."""
     title = metas.get("og:title") or metas.get("twitter:title") or ""
     if not title:
         h1 = root.find(".//h1")
         title = _text_of(h1) if h1 is not None else ""
-    if not title:
-        t = root.find(".//title")
-        title = _strip_site_name(_text_of(t), site_name) if t is not None else ""
-    return title.strip()
+    t = root.find(".//title")
+    headline, site_part = _split_site_name(_text_of(t), site_name) if t is not None else ("", "")
+    if title and " ".join(headline.split()).casefold() != " ".join(title.split()).casefold():
+        site_part = ""  # the rest of <title> names the site only when the other part is the headline
+    return (title or headline).strip(), (site_name or site_part).strip()
 
 
-def _strip_site_name(title: str, site_name: str) -> str:
-    """ "Headline | Site" → "Headline": drop the part naming the site, else the shortest end part."""
+def _split_site_name(title: str, site_name: str) -> tuple[str, str]:
+    """ "Headline | Site" → ("Headline", "Site"): the part naming the site, else the shorter end part."""
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
-        return title
+        return title, ""
     if site_name:
         kept = [p for p in parts if p.strip().lower() != site_name.strip().lower()]
         if len(kept) < len(parts):
-            return " - ".join(kept)
+            return " - ".join(kept), site_name
     first, last = parts[0], parts[-1]
-    return " - ".join(parts[:-1]) if len(last) <= len(first) else " - ".join(parts[1:])
+    return (" - ".join(parts[:-1]), last) if len(last) <= len(first) else (" - ".join(parts[1:]), first)
 
 
 def _byline(root, metas: dict[str, str], ld: list[dict]) -> str:

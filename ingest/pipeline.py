@@ -293,6 +293,7 @@ def _extract_publisher_pages(pages: list[_Page]) -> None:
             extracted = extraction.extract(
                 parsed[page.article.pk], url=page.article.url, template=template,
                 feed_html=page.article.feed_content_html_safe, feed_title=page.article.title,
+                site_name=publisher.name,
             )  # fmt: skip
         except extraction.ExtractionError as exc:
             article_actions.record_extraction_failure(page.article.pk, note=str(exc), now=now)

@@ -116,6 +116,35 @@ def test_metadata_from_fixture_page():
     assert "<p>" in art.body_html
 
 
+def test_masthead_in_a_table_cell_and_headline_before_site_name_in_title_are_not_body():
+    # A real ECB+ mirror page in an old table layout: the site's name alone in the banner cell (too short
+    # for the template rule) and <title> "Headline :: Valley Gazette".
+    folder = EVAL_DIR / "mirrors/ecbplus-dev/site/valley-gazette/2026/11/28"
+    path = folder / "christopher-simpson-shoots-pregnant-girlfriend-dead-cause-he-376d952be0.html"
+    headline = "Christopher Simpson shoots pregnant girlfriend dead cause he didn't want another child to support."
+    art = extract(path.read_bytes(), url="http://127.0.0.1:8765/valley-gazette/a.html")
+    assert art.title == headline
+    assert art.body_text.startswith("An Oklahoma jury has found 27 year old Christopher Simpson guilty")
+    assert "Valley Gazette" not in art.body_text.split(PARAGRAPH_SEP)[0]
+    assert ("masthead", 1) in art.rule_removals and ("headline", 1) in art.rule_removals
+
+
+def test_site_name_from_the_publisher_removes_only_a_block_that_is_exactly_the_name():
+    story = STORIES[0]
+    html = (
+        "<html><head><title>Tram network grows</title></head><body><table><tr><td><b>The Courier</b></td></tr>"
+        f"<tr><td><p>{story}</p><p>The Courier asked the council for the full plan.</p><p>Courier</p></td></tr>"
+        "</table></body></html>"
+    )
+    art = extract(html, url="https://courier.example/a.html", site_name="The Courier")
+    paragraphs = art.body_text.split(PARAGRAPH_SEP)
+    assert paragraphs[0] == story
+    assert "The Courier asked the council for the full plan." in paragraphs  # the name inside a sentence stays
+    assert "Courier" in paragraphs  # not the site's name, kept
+    without = extract(html, url="https://courier.example/a.html")
+    assert without.body_text.split(PARAGRAPH_SEP)[0] == "The Courier"
+
+
 def test_hidden_microdata_copy_of_the_article_is_not_body_text():
     hidden = (
         '<div style="display: none;" itemscope itemtype="http://schema.org/NewsArticle">'
