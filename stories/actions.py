@@ -4,12 +4,14 @@ process_articles(article_ids), run after extraction:
     1. a vector (title + lead) and a text signature for each article, stored
     2. hashtags
     3. under the clustering lock: a near-copy of an article in the window is folded into the original;
-       every other article joins the best story near it or starts one
+       every other article joins the best story near it or starts one; then a surname tag of a story
+       that also names the person in full takes the full-name tag (refold_story_hashtags)
     4. related lists for the new articles, and new same-story members added to the lists of the
        articles whose story grew
 
 consolidate_stories(), queued after it: the stories touched by new links are re-drawn over all their
-links (clustering.consolidate), so the order articles arrived in stops deciding the stories.
+links (clustering.consolidate), so the order articles arrived in stops deciding the stories; the tags of
+the stories that changed are folded again.
 """
 
 import threading
@@ -132,6 +134,7 @@ def process_articles(article_ids: Sequence[int]) -> int:
             grown[story_id].add(article.pk)
         StoryLink.objects.bulk_create(links, ignore_conflicts=True)
         _update_story_counts(grown.keys())
+        refold_story_hashtags(grown.keys())
     # 4. related lists
     new_ids = [a.pk for a in articles]
     refresh_related(new_ids, grown)
@@ -156,6 +159,55 @@ def _store_hashtags(articles: list[Article], texts: list[str]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def refold_story_hashtags(story_ids: Iterable[int]) -> int:
+    """Give one person one tag across each story (hashtags.person_folds); returns how many rows changed.
+
+    Run under the clustering lock whenever stories gain or lose articles. Each article keeps its own tag in
+    ``folded_from``, so a fold is undone when its evidence leaves the story. Three queries per call at most:
+    the stories' tags, the texts of the articles carrying a candidate, one bulk update. A tag left with no
+    article drops out of trending and lists nothing on its page, as when reprocessing changes tags.
+    """
+    rows = list(
+        ArticleHashtag.objects.filter(article__story_id__in=list(story_ids)).values_list(
+            "pk", "article_id", "article__story_id", "hashtag_id", "hashtag__slug", "hashtag__label",
+            "folded_from_id", "folded_from__slug", "folded_from__label",
+        )
+    )  # fmt: skip
+    if not rows:
+        return 0
+    own: dict[int, hashtags.Hashtag] = {}  # row → the article's own tag
+    own_ids: dict[str, int] = {}
+    story_tags: dict[int, set[hashtags.Hashtag]] = defaultdict(set)
+    for pk, _, story_id, tag_id, slug, label, from_id, from_slug, from_label in rows:
+        tag = hashtags.Hashtag(from_slug, from_label) if from_id else hashtags.Hashtag(slug, label)
+        own[pk] = tag
+        own_ids[tag.slug] = from_id or tag_id
+        story_tags[story_id].add(tag)
+    candidates = {story_id: hashtags.fold_candidates(tags) for story_id, tags in story_tags.items()}
+    wanted = {story_id: set().union(*(c.slugs for c in cands)) for story_id, cands in candidates.items() if cands}
+    carriers = {article_id for pk, article_id, story_id, *_ in rows if own[pk].slug in wanted.get(story_id, ())}
+    texts: dict[int, list[str]] = defaultdict(list)
+    for story_id, title, body, summary in Article.objects.filter(pk__in=carriers).values_list(
+        "story_id", "title", "body_text", "summary_html_safe"
+    ):
+        texts[story_id].append(f"{title}\n{body or strip_tags(summary)}")
+    folds = {story_id: hashtags.person_folds(story_tags[story_id], texts[story_id]) for story_id in wanted}
+    changed = []
+    tags_of: dict[int, set[int]] = defaultdict(set)
+    for _, article_id, _, tag_id, *_ in rows:
+        tags_of[article_id].add(tag_id)
+    for pk, article_id, story_id, tag_id, *_ in rows:
+        tag = folds.get(story_id, {}).get(own[pk].slug, own[pk])
+        target = own_ids[tag.slug]
+        if target == tag_id or target in tags_of[article_id]:
+            continue  # unchanged, or the article already carries the tag (never two rows for one tag)
+        tags_of[article_id].add(target)  # (the tag it leaves is not reused in the same update: no swaps)
+        folded_from = own_ids[own[pk].slug] if tag != own[pk] else None
+        changed.append(ArticleHashtag(pk=pk, hashtag_id=target, folded_from_id=folded_from))
+    ArticleHashtag.objects.bulk_update(changed, ["hashtag", "folded_from"])
+    return len(changed)
 
 
 def _fold_copy(article: Article, signature, headline: str, index) -> int | None:
@@ -260,6 +312,7 @@ def consolidate_stories() -> int:
         links = StoryLink.objects.filter(article__story_id__in=stories, earlier__story_id__in=stories)
         moves = clustering.consolidate(current, links.values_list("article_id", "earlier_id", "score"))
         grown = _apply_moves(current, moves)
+        refold_story_hashtags(grown.keys())
         ClusteringLock.objects.filter(pk=lock.pk).update(consolidated_through=newest)
     if moves:
         refresh_related(sorted(moves), grown)

@@ -116,6 +116,9 @@ class ArticleHashtag(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="article_hashtags")
     hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="article_hashtags")
     rank = models.PositiveSmallIntegerField()
+    # The article's own tag when its story names the same person in full (hashtags.person_folds): kept so
+    # the fold can be undone when the article, or the full name's article, leaves the story.
+    folded_from = models.ForeignKey(Hashtag, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article", "hashtag"], name="unique_article_hashtag")]

@@ -4,7 +4,16 @@ import re
 
 import pytest
 
-from stories.hashtags import HEADLINE_LIMIT, Hashtag, _without_role, hashtags_for, normalise
+from stories.hashtags import (
+    HEADLINE_LIMIT,
+    FoldCandidate,
+    Hashtag,
+    _without_role,
+    fold_candidates,
+    hashtags_for,
+    normalise,
+    person_folds,
+)
 
 # 37_1ecb: the West Papua earthquake of January 2009 (abridged).
 WEST_PAPUA_QUAKE = (
@@ -208,3 +217,82 @@ def test_title_cut_mid_name_keeps_the_name_whole():
 )
 def test_role_stripping_table(phrase, kept):
     assert _without_role(phrase) == kept
+
+
+# ---------------------------------------------------------------- one tag per person across a story
+
+
+def tag(label: str) -> Hashtag:
+    return Hashtag(label.lower(), label)
+
+
+# Modelled on the ECB+ Ka'Loni Flynn murder trial (45_*ecbplus): one report names the defendant in
+# full, another only by his surname.
+SIMPSON_IN_FULL = (
+    "A jury convicted 27 - year - old Christopher Kenyon Simpson in the death of 20 - year - old Ka'Loni "
+    "Flynn. Defense attorneys argued that no witnesses could place Simpson at the shooting scene."
+)
+SIMPSON_BY_SURNAME = "Simpson was found guilty of first-degree murder. Simpson said nothing as the verdict was read."
+# Modelled on the ECB+ Matanuska Maid warehouse fire (13_4ecbplus, 13_13ecbplus).
+PALMER_ALASKA = (
+    "Fire destroyed the old Matanuska Maid warehouse in Palmer, Alaska, on Monday. Palmer, Alaska, fire "
+    "chief Jon Owen said the building was empty. Alaska said it would help the dairy rebuild."
+)
+
+
+@pytest.mark.parametrize(
+    ("story_tags", "texts", "folds"),
+    [
+        pytest.param(
+            ["Simpson", "Flynn", "ChristopherKenyonSimpson", "Shooting"],
+            [SIMPSON_BY_SURNAME, SIMPSON_IN_FULL],
+            {"simpson": "ChristopherKenyonSimpson"},
+            id="surname said, full name with an age: folded",
+        ),
+        pytest.param(
+            ["Simpson", "ChristopherSimpson", "ChristopherKenyonSimpson"],
+            [SIMPSON_BY_SURNAME, SIMPSON_IN_FULL + " Prosecutor Jacob Howell said Christopher Simpson lied."],
+            {"simpson": "ChristopherKenyonSimpson", "christophersimpson": "ChristopherKenyonSimpson"},
+            id="the name without its middle name is the same person",
+        ),
+        pytest.param(
+            ["Simpson", "ChristopherKenyonSimpson"],
+            ["Simpson was found guilty.", SIMPSON_IN_FULL.replace("27 - year - old ", "")],
+            {},
+            id="no sign that either is a person: not folded",
+        ),
+        pytest.param(
+            ["Alaska", "PalmerAlaska", "JonOwen"],
+            [PALMER_ALASKA],
+            {},
+            id="Palmer, Alaska is a town and a state, not a name",
+        ),
+        pytest.param(
+            ["Flynn", "KaLoniFlynn", "HerbertFlynn"],
+            ["Flynn said she was pregnant.", "Ka'Loni Flynn, 20, was shot. Her father, Herbert Flynn, 51, wept."],
+            {},
+            id="a surname two full names end with: ambiguous",
+        ),
+        pytest.param(
+            ["Microsoft", "TypicallyMicrosoft"],
+            ["Microsoft said the patch is ready.", "Typically Microsoft waits for its monthly update."],
+            {},
+            id="a sentence's first word is not a first name",
+        ),
+        pytest.param(
+            ["Chargers", "SanDiegoChargers"],
+            ["The Chargers said they were aware of the arrest.", "He plays for the San Diego Chargers in the NFL."],
+            {},
+            id="the team said is not a person speaking",
+        ),
+    ],
+)
+def test_person_folds_table(story_tags, texts, folds):
+    found = person_folds([tag(label) for label in story_tags], texts)
+    assert {slug: full.label for slug, full in found.items()} == folds
+
+
+def test_fold_candidates_need_one_full_name_ending_with_the_lone_word():
+    candidates = fold_candidates([tag(t) for t in ["Palin", "SarahPalin", "Alaska", "Wasilla", "Earthquake"]])
+    assert candidates == [FoldCandidate(tag("Palin"), tag("SarahPalin"))]
+    assert fold_candidates([tag(t) for t in ["InternetExplorer", "WindowsInternetExplorer", "US", "NorthUS"]]) == []

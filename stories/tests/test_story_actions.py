@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article
 from sources.models import Publisher
 from stories import actions
-from stories.models import ArticleHashtag, RelatedArticle, Story, StoryLink
+from stories.models import ArticleHashtag, Hashtag, RelatedArticle, Story, StoryLink
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,76 @@ def test_the_same_headline_from_two_outlets_is_one_article_when_there_is_no_text
     duplicate_of = dict(Article.objects.values_list("url_hash", "duplicate_of__url_hash"))
     assert duplicate_of == {"h0": None, "h1": "h0", "h2": None, "h3": None, "h4": None}
     assert Article.objects.get(url_hash="h1").story_id == Article.objects.get(url_hash="h0").story_id
+
+
+# The Ka'Loni Flynn murder trial: 45_4 calls the defendant "Simpson" (#Simpson); 45_11 names him in full,
+# "27 - year - old Christopher Kenyon Simpson"; 45_10 and 45_5 name the victim and her father, both Flynn.
+SIMPSON_BY_SURNAME, SIMPSON_IN_FULL = "45_4ecbplus", "45_11ecbplus"
+FLYNN_VICTIM, FLYNN_FATHER = "45_10ecbplus", "45_5ecbplus"
+
+
+def tags_of(doc_id: str) -> list[str]:
+    rows = ArticleHashtag.objects.filter(article__url_hash=doc_id).order_by("rank")
+    return list(rows.values_list("hashtag__label", flat=True))
+
+
+def test_a_surname_takes_the_full_name_tag_of_its_story(ecb_rows, client, django_assert_num_queries):
+    """The Simpson trial: one report says "Simpson", another "Christopher Kenyon Simpson": one tag, whose
+    page lists both reports, while the lone #Simpson page lists none."""
+    articles = store(ecb_rows, [SIMPSON_BY_SURNAME, SIMPSON_IN_FULL])
+    actions.process_articles([a.pk for a in articles.values()])
+    assert len({a.story_id for a in Article.objects.all()}) == 1
+    assert tags_of(SIMPSON_BY_SURNAME) == ["ChristopherKenyonSimpson", "Flynn"]  # was #Simpson, same rank
+    assert "ChristopherKenyonSimpson" in tags_of(SIMPSON_IN_FULL)
+    page = client.get("/tags/christopherkenyonsimpson/")
+    assert {a.url_hash for a in page.context["page"]} == {SIMPSON_BY_SURNAME, SIMPSON_IN_FULL}
+    assert list(client.get("/tags/simpson/").context["page"]) == []
+    assert not Hashtag.objects.trending().filter(slug="simpson").exists()
+    # Folding again reads the story's tags and its candidates' texts, and writes nothing.
+    story_ids = set(Article.objects.values_list("story_id", flat=True))
+    with django_assert_num_queries(2):
+        assert actions.refold_story_hashtags(story_ids) == 0
+
+
+def test_a_surname_two_full_names_end_with_is_not_folded(ecb_rows):
+    """#Flynn beside #KaloniFlynn (the victim) and #HerbertFlynn (her father): which one is a guess."""
+    articles = store(ecb_rows, [SIMPSON_BY_SURNAME, FLYNN_VICTIM, FLYNN_FATHER])
+    actions.process_articles([a.pk for a in articles.values()])
+    assert len({a.story_id for a in Article.objects.all()}) == 1
+    assert "Flynn" in tags_of(SIMPSON_BY_SURNAME)
+    assert {"KaloniFlynn", "HerbertFlynn"} <= set(tags_of(FLYNN_VICTIM)) | set(tags_of(FLYNN_FATHER))
+
+
+def test_a_state_is_not_folded_into_a_town_in_that_state(ecb_rows):
+    """The Matanuska Maid fire: 13_13 is tagged #Alaska and 13_4 #PalmerAlaska (from "Palmer, Alaska"), the
+    one tag of the story ending with "Alaska"; the naive fold would have merged them."""
+    articles = store(ecb_rows, ["13_10ecbplus", "13_4ecbplus", "13_8ecbplus", "13_5ecbplus", "13_13ecbplus"])
+    actions.process_articles([a.pk for a in articles.values()])
+    actions.consolidate_stories()
+    assert Article.objects.get(url_hash="13_13ecbplus").story_id == Article.objects.get(url_hash="13_4ecbplus").story_id
+    assert "Alaska" in tags_of("13_13ecbplus")
+    assert "PalmerAlaska" in tags_of("13_4ecbplus")
+
+
+def test_tags_of_two_stories_are_never_folded_into_each_other(ecb_rows):
+    """The same trial reported a week apart: two stories (outside the window), so #Simpson stays."""
+    articles = store(ecb_rows, [SIMPSON_BY_SURNAME], hours_ago=200) | store(ecb_rows, [SIMPSON_IN_FULL])
+    actions.process_articles([a.pk for a in articles.values()])
+    assert len({a.story_id for a in Article.objects.all()}) == 2
+    assert tags_of(SIMPSON_BY_SURNAME) == ["Simpson", "Flynn"]
+
+
+def test_a_fold_follows_the_article_when_consolidation_moves_it(ecb_rows):
+    """Split off, the surname report gets its own tag back; put back by consolidation, it folds again."""
+    articles = store(ecb_rows, [SIMPSON_BY_SURNAME, SIMPSON_IN_FULL])
+    actions.process_articles([a.pk for a in articles.values()])
+    surname = articles[SIMPSON_BY_SURNAME].pk
+    main_story = Article.objects.get(pk=surname).story_id
+    now = timezone.now()
+    fragment = Story.objects.create(title="fragment", first_published_at=now, last_published_at=now)
+    Article.objects.filter(pk=surname).update(story=fragment)
+    assert actions.refold_story_hashtags([main_story, fragment.pk]) == 1
+    assert tags_of(SIMPSON_BY_SURNAME) == ["Simpson", "Flynn"]
+    assert actions.consolidate_stories() == 1
+    assert Article.objects.get(pk=surname).story_id == main_story
+    assert tags_of(SIMPSON_BY_SURNAME) == ["ChristopherKenyonSimpson", "Flynn"]
