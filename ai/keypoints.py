@@ -4,21 +4,24 @@ Selection, per article, with sentence vectors from all-MiniLM-L6-v2 (one encoder
 batch of articles, see ``digest_many``). At ingest these are ``stories.embeddings.TokenEmbeddingEncoder``
 vectors: the SIF-weighted mean of the model's own word-piece embeddings, ~0.1 ms a sentence instead of
 ~10 ms for the full transformer (``Encoder``), which would have more than doubled ingest time. On the
-496 ecbplus-dev bodies the token vectors pick the same key points as the full encoder with a mean
-Jaccard of 0.67 (summary 0.61; random vectors over the same candidates: 0.42 / 0.29), see
-bench/ai_keypoints.py. Any object with ``encode(texts) -> (n, 384) unit rows`` works (``Encoder`` too):
+496 ecbplus-dev bodies the token vectors pick the same summary as the full encoder with a mean Jaccard
+of 0.61 and the same key points with 0.56 (0.67 before key points followed the summary; random vectors
+over the same candidates: 0.42 / 0.29), see bench/ai_keypoints.py. Any object with
+``encode(texts) -> (n, 384) unit rows`` works (``Encoder`` too):
 
 
 1. candidates: sentences of 6–60 words that do not look like publisher furniture (credits, "click
    here", newsletter boxes, datelines) and are not a bare quotation without attribution;
 2. salience: the mean of the cosine to the article centroid (what the article is mostly about) and
    to the title (what the editor says it is about);
-3. key points: greedy MMR over salience, a candidate never taken when it is too close to one
-   already chosen (``REDUNDANCY_CAP``); each third of the article that already gave a point
-   lowers the next candidate from that third by ``PART_PENALTY`` so later parts can contribute,
-   and a long article always gets at least one point after its first third if a salient one
-   exists there (no lead-only bias). Shown in article order;
-4. summary: the 2–3 most central sentences (the same rule without the part penalty), article order.
+3. summary: the 2–3 most central sentences (greedy MMR, below, without the part penalty), in
+   article order: the gist;
+4. key points: what else the article says, none repeating the summary (``MIN_POINTS_BEYOND_SUMMARY``):
+   greedy MMR over salience, the summary counting as already said, a candidate never taken when it
+   is too close to one already chosen (``REDUNDANCY_CAP``); each third of the article that already
+   gave a sentence lowers the next candidate from that third by ``PART_PENALTY`` so later parts can
+   contribute, and a long article always gets at least one point after its first third if a salient
+   one exists there (no lead-only bias). Shown in article order.
 
 Trimming, and the exact grounding rule: a shown text may drop a leading discourse marker
 ("However, ", "Meanwhile, ", "But ") or a trailing attribution (", police said.") and nothing else.
@@ -56,6 +59,10 @@ LATER_PART_FLOOR = 0.85  # a later-third sentence replaces the last point if its
 MAX_ENCODED = 10
 MIN_PER_PART = 2
 DANGLING_PENALTY = 0.05  # "He said ..." / "It was ...": who "he" is sits in another sentence
+# Key points leave out the summary's sentences when at least this many candidates remain: on ecbplus-dev
+# 345 of 496 pages showed the whole summary again as key points. A shorter article repeats rather than
+# shows nothing (the page then lists only the points that add to the summary).
+MIN_POINTS_BEYOND_SUMMARY = 2
 
 _WORDS = re.compile(r"\S+")
 _BOILERPLATE = re.compile(
@@ -205,7 +212,7 @@ class GroundedText:
 
 @dataclass(frozen=True)
 class Digest:
-    key_points: tuple[GroundedText, ...]  # 3–5, in article order
+    key_points: tuple[GroundedText, ...]  # 3–5, in article order, none repeating the summary if avoidable
     summary: tuple[GroundedText, ...]  # 2–3, in article order
 
     def to_json(self) -> dict:
@@ -366,15 +373,19 @@ def _select(plan: _Plan, title_vec: np.ndarray, vecs: np.ndarray, *, max_points:
     similarity = vecs @ vecs.T
     parts = np.array([c.part for c in plan.candidates])
 
-    k = min(n, max_points, max(3, plan.usable // 4))
-    points = _mmr(salience, similarity, k, parts=parts, part_penalty=PART_PENALTY)
+    summary = _mmr(centrality + 0.5 * (vecs @ title_vec), similarity, min(n, 3 if n >= 8 else 2), parts=None)
+    said = summary if n - len(summary) >= MIN_POINTS_BEYOND_SUMMARY else []
+    k = min(n - len(said), max_points, max(3, plan.usable // 4))
+    points = _mmr(salience, similarity, k, parts=parts, part_penalty=PART_PENALTY, said=said)
     if n >= 9 and points and all(parts[i] == 0 for i in points):
-        later = [i for i in range(n) if parts[i] > 0 and similarity[i, points].max() <= REDUNDANCY_CAP]
+        taken = points + said
+        later = [
+            i for i in range(n) if i not in taken and parts[i] > 0 and similarity[i, taken].max() <= REDUNDANCY_CAP
+        ]
         if later:
             best = max(later, key=lambda i: salience[i])
             if salience[best] >= LATER_PART_FLOOR * salience[points].max():
                 points[-1] = best
-    summary = _mmr(centrality + 0.5 * (vecs @ title_vec), similarity, min(n, 3 if n >= 8 else 2), parts=None)
 
     def grounded(indexes: list[int]) -> tuple[GroundedText, ...]:
         chosen = sorted(indexes, key=lambda i: plan.candidates[i].start)
@@ -393,13 +404,19 @@ def _mmr(
     *,
     parts: np.ndarray | None,
     part_penalty: float = 0.0,
+    said: Sequence[int] = (),
 ) -> list[int]:
+    """Up to k indexes, greedily; ``said`` (already shown elsewhere) is never chosen but counts as chosen."""
     chosen: list[int] = []
     taken_per_part = np.zeros(3)
     available = np.ones(len(salience), dtype=bool)
+    for i in said:
+        available[i] = False
+        if parts is not None:
+            taken_per_part[parts[i]] += 1
     while len(chosen) < k and available.any():
-        if chosen:
-            redundancy = similarity[:, chosen].max(axis=1)
+        if chosen or said:
+            redundancy = similarity[:, [*said, *chosen]].max(axis=1)
             available &= redundancy <= REDUNDANCY_CAP
             score = MMR_LAMBDA * salience - (1 - MMR_LAMBDA) * redundancy
         else:

@@ -53,6 +53,12 @@ def _cited(items: list[dict], body: str) -> list[dict]:
     ]
 
 
+def _beyond_summary(digest: dict) -> list[dict]:
+    """The key points the summary does not already say (a short article's digest may repeat them)."""
+    said = {tuple(map(tuple, item.get("spans", []))) for item in digest.get("summary", [])}
+    return [item for item in digest.get("key_points", []) if tuple(map(tuple, item.get("spans", []))) not in said]
+
+
 def article_detail(request, article_id: int, *, answer=None, ask_error: str = "", question: str = ""):
     article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=article_id)
     if article.duplicate_of_id:
@@ -70,7 +76,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
         "related": related,
         "digest": digest,
-        "key_points": _cited(digest.content.get("key_points", []), article.body_text) if digest else [],
+        "key_points": _cited(_beyond_summary(digest.content), article.body_text) if digest else [],
         "summary": _cited(digest.content.get("summary", []), article.body_text) if digest else [],
         "answer": answer,
         "answer_quotes": _cited([answer.content], article.body_text)[0]["quotes"] if answer else [],

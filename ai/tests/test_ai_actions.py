@@ -66,6 +66,28 @@ def test_article_page_shows_key_points_with_their_source_sentences(client, ecb_r
     assert f"“{article.body_text[a:b]}”" in page.replace("&#x27;", "'").replace("&quot;", '"')
 
 
+def test_article_page_shows_the_summary_first_and_no_key_point_twice(client, ecb_rows):
+    article = store(ecb_rows[ACEH[0]])
+    short = Article.objects.create(
+        publisher=article.publisher, url="https://example.org/short", canonical_url="https://example.org/short",
+        url_hash="short", title="Quake in Aceh", status=Article.Status.READY, published_at=timezone.now(),
+        body_text="A strong earthquake shook Aceh province on Tuesday morning, officials said.\n\n"
+        "Dozens of houses were damaged in the Central Aceh district near the epicentre.",
+    )  # fmt: skip
+    actions.precompute_digests([article, short])
+    for shown in (article, short):
+        content = AIOutput.objects.get(article=shown, kind=AIOutput.Kind.DIGEST).content
+        page = client.get(shown.get_absolute_url()).content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+        section = page[page.index('id="ai-title"') : page.index("Ask about this article")]
+        assert section.index("<h3>Summary</h3>") < section.find("<h3>Key points</h3>") or "Key points" not in section
+        for item in content["summary"] + content["key_points"]:
+            assert section.count(f">{item['text']}</summary>") == 1, item["text"]
+    short_digest = AIOutput.objects.get(article=short, kind=AIOutput.Kind.DIGEST).content
+    assert {tuple(map(tuple, i["spans"])) for i in short_digest["summary"]} == {
+        tuple(map(tuple, i["spans"])) for i in short_digest["key_points"]
+    }  # the engine repeated them; the page showed each once
+
+
 def test_ask_quotes_the_supporting_sentence(client, ecb_rows):
     article = store(ecb_rows[ACEH[0]])
     response = client.post(

@@ -76,6 +76,7 @@ def test_real_articles(encoder, full_encoder, rows, mirror_digests):
         body, result = rows[index]["body"], mirror_digests[index]
         assert 3 <= len(result.key_points) <= 5
         assert 2 <= len(result.summary) <= 3
+        assert not {item.spans for item in result.key_points} & {item.spans for item in result.summary}
         assert_grounded(body, result)
         starts = [item.spans[0][0] for item in result.key_points]
         assert starts == sorted(starts) and len(set(starts)) == len(starts)
@@ -101,6 +102,23 @@ def test_trimming_keeps_exact_spans(encoder):
     lead = next(item for item in result.key_points + result.summary if item.spans[0][0] == 0)
     assert lead.text == "A magnitude 6.1 earthquake struck off the coast of northern Peru early on Tuesday."
     assert body[slice(*lead.spans[0])] == lead.text[:-1]
+
+
+def test_key_points_say_what_the_summary_does_not(encoder):
+    body = (
+        "A magnitude 6.1 earthquake struck off the coast of northern Peru early on Tuesday.\n\n"
+        "No damage was reported in the coastal towns closest to the epicentre of the quake.\n\n"
+        "Schools in the region of Piura were closed as a precaution for the rest of the week.\n\n"
+        "The quake was felt as far away as the capital Lima, where buildings swayed for several seconds.\n\n"
+        "Peru sits on the Pacific Ring of Fire and is hit by hundreds of small earthquakes every year."
+    )
+    result = digest("Magnitude 6.1 earthquake strikes northern Peru", body, encoder=encoder)
+    summary = {item.spans for item in result.summary}
+    assert len(summary) == 2 and len(result.key_points) == 3
+    assert not summary & {item.spans for item in result.key_points}
+    # two candidate sentences: too few to keep apart, so the key points may repeat the summary
+    short = digest("Peru quake", "\n\n".join(body.split("\n\n")[:2]), encoder=encoder)
+    assert {item.spans for item in short.summary} <= {item.spans for item in short.key_points}
 
 
 def test_short_and_empty_articles(encoder):
