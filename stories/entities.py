@@ -273,6 +273,18 @@ COMMON = STOP | {
     "police",
     "officials",
     "authorities",
+    # plural roles that open news sentences ("Prosecutors said...") and are never a name there
+    "prosecutors",
+    "investigators",
+    "detectives",
+    "witnesses",
+    "residents",
+    "experts",
+    "analysts",
+    "researchers",
+    "scientists",
+    "doctors",
+    "once",
     "government",
     "president",
     "minister",
@@ -641,8 +653,13 @@ def _phrases_in_line(line: str, lower_vocab: set[str]) -> list[str]:
     return phrases
 
 
+# Adverbs open sentences ("Typically Microsoft releases...", "Relatively few..."): words with these
+# endings are adverbs, not names ("Kelly", "Italy", "Beverly" end otherwise).
+_ADVERB_ENDINGS = ("ally", "ently", "antly", "ously", "ately", "ively", "edly", "ingly", "fully")
+
+
 def _common(lower: str, lower_vocab: set[str], title_case: bool) -> bool:
-    if lower in COMMON or lower in lower_vocab:
+    if lower in COMMON or lower in lower_vocab or lower.endswith(_ADVERB_ENDINGS):
         return True
     # Title Case headlines capitalise adverbs, participles and gerunds too ("Finally", "Undisclosed").
     return title_case and len(lower) > 4 and lower.endswith(("ly", "ed", "ing"))

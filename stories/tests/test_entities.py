@@ -24,6 +24,12 @@ PHRASES = [
     ("Tara Reid Finally Checks Into Rehab For Undisclosed Reasons", {"Tara Reid", "Reasons"}),
     ("Neil deGrasse Tyson Hosts New Season of Cosmos", {"Neil deGrasse Tyson", "Cosmos"}),
     ("On Sunday, the police said nothing.", set()),
+    # sentence-opening adverbs and plural roles are not names (27_14ecb, 45_5ecbplus, 13_7ecb)
+    ("Typically Microsoft releases patches on the second Tuesday.", {"Microsoft"}),
+    ("Once Microsoft has a fix, it will ship it.", {"Microsoft"}),
+    ("Prosecutors said Simpson shot Flynn.", {"Simpson", "Flynn"}),
+    ("Providentially, nobody was inside the Wasilla church.", {"Wasilla"}),
+    ("Kelly Clarkson sang in Italy.", {"Kelly Clarkson", "Italy"}),
 ]
 
 
