@@ -348,6 +348,8 @@ def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, se
     for story_id in emptied:
         heir = heirs[story_id].most_common(1)[0][0]
         Story.objects.filter(pk=story_id).update(merged_into=heir, article_count=0, publisher_count=0)
+        # Stories merged into this one earlier now point at its heir: a redirect is always one hop.
+        Story.objects.filter(merged_into=story_id).update(merged_into=heir)
     left = set(grown) - emptied
     _update_story_counts(left)
     # The headline of a story is its first article's (one query reads each story's first title).

@@ -120,6 +120,8 @@ def test_a_story_split_by_arrival_order_is_put_back_together(ecb_rows, client):
     fragment = Story.objects.create(title="fragment", first_published_at=now, last_published_at=now)
     Article.objects.filter(pk__in=split_off).update(story=fragment)
     main_story = Article.objects.get(pk=articles[ACEH_QUAKE[0]].pk).story_id
+    # ...and as if an earlier consolidation had merged another story into the fragment.
+    older = Story.objects.create(title="older", first_published_at=now, last_published_at=now, merged_into=fragment)
 
     assert actions.consolidate_stories() == len(split_off)
     assert set(Article.objects.values_list("story_id", flat=True)) == {main_story}
@@ -127,6 +129,8 @@ def test_a_story_split_by_arrival_order_is_put_back_together(ecb_rows, client):
     assert (fragment.merged_into_id, fragment.article_count) == (main_story, 0)
     response = client.get(fragment.get_absolute_url())
     assert (response.status_code, response["Location"]) == (302, f"/stories/{main_story}/")
+    older.refresh_from_db()
+    assert older.merged_into_id == main_story  # one hop, not older → fragment → main
     assert Story.objects.get(pk=main_story).article_count == len(ACEH_QUAKE)
     moved = RelatedArticle.objects.filter(article_id=split_off[0]).values_list("related__url_hash", "reason")
     assert {d for d, reason in moved if reason == "Same story"} == set(ACEH_QUAKE) - {ACEH_QUAKE[3]}
