@@ -1,4 +1,4 @@
-"""The SQL that recreates the full-text index at run time, for `repair` (run on post_migrate).
+"""The SQL that recreates the SQLite full-text index at run time, for `repair` (run on post_migrate).
 
 search/migrations/0002_fulltext.py runs its own frozen copy of these statements, never this module. To change the
 index, change it here and add a new migration with its own copy of the new SQL; never edit 0002.
@@ -6,36 +6,8 @@ index, change it here and add a new migration with its own copy of the new SQL; 
 
 # ruff: noqa: S608 - every statement here is built from module constants, never from input
 
-from .queries import FTS_TABLE, VECTOR_SQL, VECTOR_TABLE
+from .queries import FTS_TABLE
 
-PG_CREATE = [
-    f"CREATE TABLE IF NOT EXISTS {VECTOR_TABLE} (article_id bigint PRIMARY KEY, vector tsvector NOT NULL)",
-    f"CREATE INDEX IF NOT EXISTS {VECTOR_TABLE}_gin ON {VECTOR_TABLE} USING GIN (vector)",
-    f"""CREATE OR REPLACE FUNCTION {VECTOR_TABLE}_row() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'DELETE' THEN
-            DELETE FROM {VECTOR_TABLE} WHERE article_id = OLD.id;
-        ELSE
-            INSERT INTO {VECTOR_TABLE} (article_id, vector) VALUES (NEW.id, {VECTOR_SQL.format(t="NEW")})
-            ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector;
-        END IF;
-        RETURN NULL;
-    END $$""",
-    f"""CREATE OR REPLACE FUNCTION {VECTOR_TABLE}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        TRUNCATE {VECTOR_TABLE};
-        RETURN NULL;
-    END $$""",
-    f"DROP TRIGGER IF EXISTS {VECTOR_TABLE}_row ON articles_article",
-    f"""CREATE TRIGGER {VECTOR_TABLE}_row AFTER INSERT OR DELETE OR UPDATE OF title, body_text ON articles_article
-    FOR EACH ROW EXECUTE FUNCTION {VECTOR_TABLE}_row()""",
-    f"DROP TRIGGER IF EXISTS {VECTOR_TABLE}_truncate ON articles_article",
-    f"""CREATE TRIGGER {VECTOR_TABLE}_truncate AFTER TRUNCATE ON articles_article
-    FOR EACH STATEMENT EXECUTE FUNCTION {VECTOR_TABLE}_truncate()""",
-    f"DELETE FROM {VECTOR_TABLE}",
-    f"INSERT INTO {VECTOR_TABLE} (article_id, vector)"
-    f" SELECT id, {VECTOR_SQL.format(t='articles_article')} FROM articles_article",
-]
 TRIGGERS = {
     "search_article_ai": (
         "CREATE TRIGGER IF NOT EXISTS search_article_ai AFTER INSERT ON articles_article BEGIN"
@@ -62,16 +34,14 @@ SQLITE_REBUILD = [
 
 
 def create(connection) -> None:
+    """The SQLite index, its triggers and its rows. (PostgreSQL alters tables in place, keeping triggers:
+    its index is only ever built by the migration.)"""
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(SQLITE_TABLE)
-            for sql in TRIGGERS.values():
-                cursor.execute(sql)
-            for sql in SQLITE_REBUILD:
-                cursor.execute(sql)
-        elif connection.vendor == "postgresql":
-            for sql in PG_CREATE:
-                cursor.execute(sql)
+        cursor.execute(SQLITE_TABLE)
+        for sql in TRIGGERS.values():
+            cursor.execute(sql)
+        for sql in SQLITE_REBUILD:
+            cursor.execute(sql)
 
 
 def repair(connection) -> bool:
