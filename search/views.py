@@ -1,7 +1,5 @@
 """The search page and a reader's saved searches."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -57,7 +55,6 @@ def search(request):
             "filters": filters,
             "page": page,
             "problem": problem,
-            "page_query": urlencode({"q": query, **filters}),
             "publishers": Publisher.objects.order_by("name").only("name", "slug"),
         },
     )

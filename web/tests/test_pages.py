@@ -95,8 +95,11 @@ def test_home_lists_newest_first_paginated_and_filters_by_publisher(client, djan
         page = client.get(reverse("home")).content.decode()
     assert page.index("Only in Beta") < page.index("Headline number 0")
     assert "Page 1 of 2" in page
+    assert '<a rel="next" href="?page=2">Older →</a>' in page
     filtered = client.get(reverse("home"), {"publisher": "beta-post"}).content.decode()
     assert "Only in Beta" in filtered and "Headline number 0" not in filtered
+    alpha = client.get(reverse("home"), {"publisher": "alpha-news", "page": 2}).content.decode()
+    assert '<a rel="prev" href="?publisher=alpha-news&amp;page=1">← Newer</a>' in alpha  # the filter is kept
     assert client.get(reverse("home"), {"publisher": "nobody"}).status_code == 404
 
 
