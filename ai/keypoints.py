@@ -86,6 +86,9 @@ _TRAILING_ATTRIBUTION = re.compile(
 )
 _DANGLING = re.compile(r"(?:He|She|It|They|This|That|These|Those|His|Her|Their)\b")
 _LEX = re.compile(r"[a-z0-9][a-z0-9'’-]+")
+# Function words left out of the lexical pre-ranking. Each stop list in the project serves its own
+# measure and is tuned with it (this one: which sentences count as central); sharing one would move
+# every quality gate at once.
 _STOPWORDS = frozenset(
     [
         "the",

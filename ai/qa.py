@@ -117,6 +117,8 @@ COUNT_WINDOW = 4
 
 # --- question analysis ----------------------------------------------------------------------------
 
+# Words that carry no answer: function words plus question words ("how many", "name", "happen"), which
+# a general English list lacks. Kept apart from the other stop lists on purpose (ai/keypoints.py says why).
 STOPWORDS = _words(
     """a an the and or but if of in on at to by for with from as into onto about after before over
     under between during since until than then so is are was were be been being am has have had do

@@ -125,6 +125,8 @@ SHORT_WEIGHTS = {
     "days_apart": -0.02,
 }
 
+# The word-overlap feature of the fitted similarity model (WEIGHTS["words"]) is computed without these:
+# changing the list means refitting the weights (bench/stories_offline.py --fit), so it is its own.
 _STOPWORDS = frozenset(
     [
         "a",
