@@ -614,17 +614,30 @@ def _opens_sentence(line: str, start: int) -> bool:
     return True
 
 
-def proper_noun_phrases(text: str) -> Counter[str]:
-    """Proper-noun phrases in ``text`` in display form, with counts: {"North Korea": 3, ...}."""
+def proper_noun_phrases(text: str, *, context: str = "") -> Counter[str]:
+    """Proper-noun phrases in ``text`` in display form, with counts: {"North Korea": 3, ...}.
+
+    ``context`` (the body, for its headline) helps read Title Case lines: a headline word that the body
+    writes in lower case, in any form, is a common word ("Convicts" when the body says "convicted").
+    """
     counts: Counter[str] = Counter()
     vocab = _lower_words(text)
+    stems = frozenset(map(_stem, _lower_words(context))) if context else frozenset()
     for line in text.split("\n"):
         if line.strip():
-            counts.update(_phrases_in_line(line, vocab))
+            counts.update(_phrases_in_line(line, vocab, stems))
     return counts
 
 
-def _phrases_in_line(line: str, lower_vocab: set[str]) -> list[str]:
+def _stem(word: str) -> str:
+    """A crude stem, enough to meet another form of the same word: "convicts", "convicted" → "convict"."""
+    for suffix in ("ing", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _phrases_in_line(line: str, lower_vocab: set[str], context_stems: frozenset[str] = frozenset()) -> list[str]:
     title_case = _is_title_case(line)
     phrases: list[str] = []
     for match in _RUN.finditer(line):
@@ -639,7 +652,11 @@ def _phrases_in_line(line: str, lower_vocab: set[str]) -> list[str]:
             acronym = 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
             if acronym and lower not in ACRONYM_STOP:
                 run.append(word)
-            elif lower in STOP or ((opening or title_case) and _common(lower, lower_vocab, title_case)):
+            elif (
+                lower in STOP
+                or ((opening or title_case) and _common(lower, lower_vocab, title_case))
+                or (title_case and _stem(lower) in context_stems)
+            ):
                 _close(run, phrases)
             elif word.isupper() and len(word) > 5 and lower in lower_vocab:
                 _close(run, phrases)  # a SHOUTED common word

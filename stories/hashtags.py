@@ -257,7 +257,8 @@ def _name_scores(title: str, body: str, *, headline_only: bool) -> dict[str, tup
     # The copy on a line of its own, same length, so first-mention offsets (LEAD_BONUS) are unchanged.
     lines = f"{body[:copy_end]}\n{body[copy_end + 1 :]}" if copy_end else body
     body_phrases = _unglued(proper_noun_phrases(lines))
-    for phrases, in_title in ((body_phrases, False), (proper_noun_phrases(title), True)):
+    title_phrases = proper_noun_phrases(title, context="" if headline_only else body)
+    for phrases, in_title in ((body_phrases, False), (title_phrases, True)):
         for written, count in phrases.items():
             phrase = _without_role(written)
             if not phrase or _is_noise(phrase):

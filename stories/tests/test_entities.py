@@ -38,6 +38,15 @@ def test_proper_noun_phrases(text, expected):
     assert set(proper_noun_phrases(text)) == expected
 
 
+def test_a_headline_reads_its_common_words_from_the_body():
+    headline = "Jury Convicts Spiro Man In Shooting Death Of Pregnant Girlfriend"
+    assert set(proper_noun_phrases(headline)) == {"Convicts Spiro", "Pregnant Girlfriend"}
+    body = "The jury convicted a Spiro man of the shooting death of his pregnant girlfriend."
+    assert set(proper_noun_phrases(headline, context=body)) == {"Spiro"}
+    # a sentence-case line is not read that way: "Rush" stays a name though the body says "rushed"
+    assert set(proper_noun_phrases("Rush Limbaugh spoke on Monday.", context="He rushed out.")) == {"Rush Limbaugh"}
+
+
 def test_phrase_counts():
     counts = proper_noun_phrases("North Korea tested a missile. Officials in North Korea said so. Seoul agreed.")
     assert counts["North Korea"] == 2

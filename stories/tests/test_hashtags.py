@@ -166,6 +166,28 @@ def test_headline_verb_is_cut_back_to_the_name_the_body_confirms():
     assert tags == ["petercapaldi", "doctor", "mattsmith"]  # was "petercapaldicast" too
 
 
+def test_title_case_headline_words_the_body_writes_in_lower_case_are_not_names():
+    # 45_6ecbplus: the body says "convicted", so "Convicts" in the headline is a verb, not part of a name.
+    body = (
+        "A jury in eastern Oklahoma has convicted a Spiro man of two counts of first-degree murder in the 2012 "
+        "shooting death of his pregnant girlfriend. The jury deliberated almost seven hours before convicting "
+        "Christopher Kenyon Simpson in the death of Ka'loni Flynn of Fort Smith, Ark. Prosecutors allege that "
+        "Simpson shot Flynn twice because he did not want another child to support."
+    )
+    tags = slugs(hashtags_for("Jury Convicts Spiro Man In Shooting Death Of Pregnant Girlfriend", body))
+    assert "spiro" in tags and "convictsspiro" not in tags
+    # 3_6ecbplus: "inmate" is in the body, so the headline's "Texas Inmate" is Texas
+    body = (
+        "The Texas Department of Criminal Justice is searching for an escaped inmate who is considered armed "
+        "and dangerous. Officials said Arcade Joseph Comeaux Jr., 49, took two transport officers hostage and "
+        "escaped. Comeaux was serving a life sentence for crimes he committed in three Texas counties. He was "
+        "sentenced to life in prison for indecency with a child and aggravated assault, and officials asked "
+        "residents of Houston to call the police if they see him."
+    )
+    tags = slugs(hashtags_for("'Armed and Dangerous' Texas Inmate on The Loose", body))
+    assert "texas" in tags and "texasinmate" not in tags
+
+
 def test_body_opening_with_the_headline_does_not_glue_it_to_the_first_sentence():
     title = "Chargers ' Jackson arrested on suspicion of DUI"
     body = (
