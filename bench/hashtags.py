@@ -39,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     for story, members in sorted(stories.items()):
         story_tags = [t for r in members for t in tags[r["doc_id"]]]
-        folds = person_folds(story_tags, [f"{r['title']}\n{r.get('body') or r['title']}" for r in members])
-        for candidate in fold_candidates(story_tags):
+        candidates = fold_candidates(story_tags)
+        folds = person_folds(candidates, [f"{r['title']}\n{r.get('body') or r['title']}" for r in members])
+        for candidate in candidates:
             verdict = "FOLD" if candidate.lone.slug in folds else "skip"
             lines.append(f"  {verdict} {story}: #{candidate.lone.label} → #{candidate.full.label}")
         for r in members:

@@ -193,7 +193,7 @@ def refold_story_hashtags(story_ids: Iterable[int]) -> int:
         "story_id", "title", "body_text", "summary_html_safe"
     ):
         texts[story_id].append(f"{title}\n{body or strip_tags(summary)}")
-    folds = {story_id: hashtags.person_folds(story_tags[story_id], texts[story_id]) for story_id in wanted}
+    folds = {story_id: hashtags.person_folds(candidates[story_id], texts[story_id]) for story_id in wanted}
     changed = []
     tags_of: dict[int, set[int]] = defaultdict(set)
     for _, article_id, _, tag_id, *_ in rows:

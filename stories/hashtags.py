@@ -24,7 +24,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from stories.entities import DAYS, MONTHS, STOP, proper_noun_phrases
@@ -430,18 +430,17 @@ _LONE_WORD = re.compile(r"(?:" + "|".join(SURNAME_PREFIXES) + r")?[A-Z][a-z]+")
 _SPEECH = r"(?:" + "|".join(sorted(SPEECH_VERBS)) + r")\b"
 
 
-def person_folds(tags: Iterable[Hashtag], texts: Iterable[str]) -> dict[str, Hashtag]:
-    """The tags of one story that name a person another of its tags names in full: slug → full-name tag
+def person_folds(candidates: Sequence[FoldCandidate], texts: Iterable[str]) -> dict[str, Hashtag]:
+    """Which of a story's ``candidates`` (``fold_candidates`` of its tags) name a person: slug → full-name tag
     ("simpson" and "christophersimpson" → #ChristopherKenyonSimpson), read from the story's ``texts``.
 
-    A fold needs all of: the lone word has one full name in the story (``fold_candidates``); that name,
+    A fold needs all of: the lone word has one full name in the story (the candidate); that name,
     and any shorter form folded with it, is written as adjacent words inside a sentence ("Palmer,
     Alaska" never is); and the texts show a person: the lone word right after an honorific ("Mr.
     Simpson"), right before a verb of speech ("Simpson said", not "the Chargers said") or after
     "according to"; or the full name after an honorific or beside an age ("Christopher Kenyon Simpson, 27,",
     "27-year-old Christopher Kenyon Simpson").
     """
-    candidates = fold_candidates(tags)
     if not candidates:
         return {}
     text = "\n".join(_fold(t) for t in texts)

@@ -310,7 +310,7 @@ PALMER_ALASKA = (
     ],
 )
 def test_person_folds_table(story_tags, texts, folds):
-    found = person_folds([tag(label) for label in story_tags], texts)
+    found = person_folds(fold_candidates([tag(label) for label in story_tags]), texts)
     assert {slug: full.label for slug, full in found.items()} == folds
 
 
