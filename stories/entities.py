@@ -284,6 +284,7 @@ COMMON = STOP | {
     "researchers",
     "scientists",
     "doctors",
+    # an adverb that opens sentences without an adverb's ending ("Once Microsoft has a fix...")
     "once",
     "government",
     "president",
