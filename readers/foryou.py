@@ -19,7 +19,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 
 from articles.models import Article
 from stories.embeddings import from_bytes
-from stories.models import ArticleHashtag, ArticleVector, Story
+from stories.models import ArticleHashtag, ArticleVector
 
 from .models import Follow, Mute, ReadingHistory, SavedArticle
 
@@ -175,23 +175,18 @@ class Item:
 
 
 def load_interests(user) -> Interests:
-    """Follows, mutes, saved and recent reads (with their vectors): four queries, and one per further merge
-    a followed story went through (Story.objects.resolve_merged)."""
+    """Follows, mutes, saved and recent reads (with their vectors): four queries."""
     followed_publishers: dict[int, str] = {}
     followed_hashtags: dict[int, str] = {}
     followed_stories: set[int] = set()
-    merged: set[int] = set()
     for follow in Follow.objects.filter(user=user).select_related("publisher", "hashtag", "story"):
         if follow.publisher_id:
             followed_publishers[follow.publisher_id] = follow.publisher.name
         elif follow.hashtag_id:
             followed_hashtags[follow.hashtag_id] = follow.hashtag.label
-        elif follow.story.merged_into_id:
-            merged.add(follow.story.merged_into_id)
         else:
-            followed_stories.add(follow.story_id)
-    # A followed story merged into another since: follow the story its coverage now lives in.
-    followed_stories |= Story.objects.resolve_merged(merged)
+            # A followed story merged into another since: follow the story its coverage now lives in.
+            followed_stories.add(follow.story.merged_into_id or follow.story_id)
     muted_publishers: set[int] = set()
     muted_hashtags: set[int] = set()
     for publisher_id, hashtag_id in Mute.objects.filter(user=user).values_list("publisher_id", "hashtag_id"):

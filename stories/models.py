@@ -12,23 +12,7 @@ from core import clock
 FRESH_FOR = timedelta(hours=48)
 
 
-# A chain of merges this long is followed to its end; beyond, something loops or churns.
-MAX_MERGE_HOPS = 10
-
-
 class StoryQuerySet(models.QuerySet):
-    def resolve_merged(self, story_ids) -> set[int]:
-        """The stories these ids stand for now: one merged into another (consolidation) counts as that one."""
-        resolved: set[int] = set()
-        pending = set(story_ids)
-        for _ in range(MAX_MERGE_HOPS):
-            if not pending:
-                break
-            heirs = dict(self.filter(pk__in=pending).values_list("pk", "merged_into_id"))
-            resolved |= {pk for pk, heir in heirs.items() if heir is None}
-            pending = {heir for heir in heirs.values() if heir is not None} - resolved
-        return resolved | pending
-
     def top(self):
         """Stories told by several publishers, most publishers first, then freshest, with their articles."""
         from articles.models import Article
@@ -49,6 +33,7 @@ class Story(models.Model):
     publisher_count = models.PositiveIntegerField(default=0, help_text="Distinct publishers, copies counted once.")
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when consolidation moved all of this story's articles into another: its page redirects there.
+    # Always the story that holds them now, never one merged in turn (stories.actions._apply_moves).
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = StoryQuerySet.as_manager()

@@ -138,6 +138,22 @@ def test_a_story_split_by_arrival_order_is_put_back_together(ecb_rows, client):
     assert actions.consolidate_stories() == 0
 
 
+def test_merge_chains_made_before_heirs_were_passed_on_are_collapsed():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("stories.migrations.0005_collapse_merge_chains")
+    now = timezone.now()
+    a, b, c, live = (Story.objects.create(title=t, first_published_at=now, last_published_at=now) for t in "abcd")
+    Story.objects.filter(pk=a.pk).update(merged_into=b)
+    Story.objects.filter(pk=b.pk).update(merged_into=c)
+    Story.objects.filter(pk=c.pk).update(merged_into=live)
+    migration.collapse_merge_chains(apps, None)
+    heirs = dict(Story.objects.values_list("pk", "merged_into_id"))
+    assert heirs == {a.pk: live.pk, b.pk: live.pk, c.pk: live.pk, live.pk: None}
+
+
 def test_look_alike_events_are_not_linked_so_consolidation_keeps_them_apart(ecb_rows):
     articles = store(ecb_rows, WAREHOUSE_FIRE, hours_ago=30) | store(ecb_rows, CHURCH_FIRE, hours_ago=3)
     actions.process_articles([a.pk for a in articles.values()])
