@@ -5,14 +5,21 @@ from collections.abc import Iterator
 
 import pytest
 
+from ingest import fetching
 from ingest.tests.local_server import LocalServer
 
 
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
-    """A LocalServer on 127.0.0.1, started for one test and stopped after it."""
+    """A LocalServer on 127.0.0.1, started for one test and stopped after it.
+
+    Its port may be one an earlier test's server had: the robots.txt answers cached per origin (an hour)
+    would then be that server's, so they are forgotten before and after.
+    """
+    fetching.clear_robots_cache()
     with LocalServer() as server:
         yield server
+    fetching.clear_robots_cache()
 
 
 @pytest.fixture

@@ -37,13 +37,6 @@ def options() -> FetchOptions:
     return FetchOptions(allow_private_hosts=LOOPBACK, connect_timeout=2.0, read_timeout=2.0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_robots_cache():
-    fetching.clear_robots_cache()
-    yield
-    fetching.clear_robots_cache()
-
-
 def fetch_error(url: str, **kwargs) -> FetchError:
     with pytest.raises(FetchError) as info:
         fetch(url, **kwargs)
