@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path("/work/shared/eval")
+EVAL_DIR = ROOT.parent / "shared" / "eval"  # ../shared beside the repository
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(EVAL_DIR))
 

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TRUTH = Path("/work/shared/eval/mirrors/ecbplus-dev/truth.jsonl")
+TRUTH = ROOT.parent / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"  # ../shared beside the repository
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "tidings_bench_search"
 STOP = set(

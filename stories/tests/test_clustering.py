@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
+from core.tests.shared_data import FLOORS, REPOSITORY, shared_file
 from stories.clustering import JOIN_THRESHOLD, Neighbour, assign_story, embedding_text, make_signals, similarity
 
-MIRROR = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
-pytestmark = pytest.mark.skipif(not MIRROR.exists(), reason="needs ../shared/eval/mirrors/ecbplus-dev")
+GOLD_TEXT_FLOORS = FLOORS["stories_gold_text"]
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,8 @@ def encoder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rows():
-    return {r["doc_id"]: r for r in map(json.loads, MIRROR.read_text().splitlines())}
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    return {r["doc_id"]: r for r in map(json.loads, truth.read_text().splitlines())}
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +98,14 @@ def test_no_neighbours_starts_a_story(signals):
     assert decision.reason == "new story: no earlier article nearby"
 
 
-@pytest.mark.parametrize(("mirror", "b3_floor", "p5_floor"), [("ecbplus-dev", 0.95, 0.98), ("uci-dev", 0.865, 0.91)])
-def test_quality_gate_on_gold_text(tmp_path_factory, mirror, b3_floor, p5_floor):
+@pytest.mark.parametrize("mirror", sorted(m for m in GOLD_TEXT_FLOORS if not m.startswith("_")))
+def test_quality_gate_on_gold_text(tmp_path_factory, mirror):
     # Online with consolidation, shuffled arrival (seed 13), K=30, gold text. When pinned: ecbplus-dev
     # B³ F1 0.959, P@5 0.983; uci-dev 0.876, 0.915. Floors may only rise.
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    shared_file("eval", "mirrors", mirror, "truth.jsonl")
+    sys.path.insert(0, str(REPOSITORY))
     from bench import stories_offline as bench
 
     corpus = bench.build_corpus(
@@ -114,8 +115,8 @@ def test_quality_gate_on_gold_text(tmp_path_factory, mirror, b3_floor, p5_floor)
     stories, _ = bench.run_online(corpus, order, k=30, threshold=JOIN_THRESHOLD, weights=None)
     lists, _ = bench.related_lists(corpus, stories, k=30)
     scores = bench.quick_scores(corpus, stories, lists)
-    assert scores["b3_f1"] >= b3_floor
-    assert scores["p@5"] >= p5_floor
+    assert scores["b3_f1"] >= GOLD_TEXT_FLOORS[mirror]["b3_f1"]
+    assert scores["p@5"] >= GOLD_TEXT_FLOORS[mirror]["p@5"]
 
 
 # ---------------------------------------------------------------- consolidation (pure: ids and links)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.tests.shared_data import REPOSITORY, shared_file
 from stories import embeddings
 from stories.embeddings import (
     DIMENSION,
@@ -34,9 +35,6 @@ from stories.embeddings import (
     get_token_encoder,
     to_bytes,
 )
-
-REPO = Path(__file__).resolve().parents[2]
-TRUTH = REPO.parent / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +50,8 @@ def encoder(cache_dir: Path) -> Encoder:
 @pytest.fixture(scope="module")
 def news_texts() -> list[str]:
     """30 real news texts: 10 headlines, 10 headline + lead, 10 whole articles over 256 tokens."""
-    if not TRUTH.is_file():
-        pytest.fail(f"evaluation texts not found at {TRUTH} (the shared eval mirrors)")
-    docs = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    docs = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
     docs.sort(key=lambda d: d["doc_id"])
     by_length = sorted(docs, key=lambda d: len(d["body"]))
     headlines = [d["title"] for d in docs[:10]]
@@ -106,7 +103,8 @@ def test_tampered_weights_are_refused(tmp_path: Path):
     cache = tmp_path / "cache"
     with pytest.raises(ModelIntegrityError, match="sha256"):
         Encoder(cache, model_dir=model_dir)
-    assert not list(cache.glob("*.onnx")) if cache.exists() else True
+    # Nothing converted from the tampered file: no ONNX model left in the cache (which may not exist at all).
+    assert not list(cache.glob("*.onnx"))
 
 
 def test_missing_weights_are_refused(tmp_path: Path):
@@ -211,7 +209,7 @@ def test_onnxruntime_writes_nothing_under_home(cache_dir, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORT_", "XDG_"))}
-    env.update(HOME=str(home), PYTHONPATH=str(REPO))
+    env.update(HOME=str(home), PYTHONPATH=str(REPOSITORY))
     code = (
         "import sys; from pathlib import Path; from stories.embeddings import Encoder;"
         "print(Encoder(Path(sys.argv[1]), threads=1).encode(['x']).shape)"

@@ -3,19 +3,18 @@ copies folded, look-alike events kept apart, related lists with a reason for eve
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
+from core.tests.shared_data import shared_file
 from sources.models import Publisher
 from stories import actions
 from stories.models import ArticleHashtag, Hashtag, RelatedArticle, Story, StoryLink
 
 pytestmark = pytest.mark.django_db
 
-TRUTH = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
 # The Aceh earthquake of 2 July 2013 (magnitude 6.1), reported by five outlets.
 ACEH_QUAKE = ["37_1ecbplus", "37_5ecbplus", "37_11ecbplus", "37_9ecbplus", "37_3ecbplus"]
 # One wire report of Klitschko beating Thompson, printed by two outlets (the copy under its own headline).
@@ -24,7 +23,8 @@ KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY = "7_10ecbplus", "7_9ecbplus"
 
 @pytest.fixture(scope="module")
 def ecb_rows() -> dict[str, dict]:
-    rows = [json.loads(line) for line in TRUTH.read_text().splitlines()]
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    rows = [json.loads(line) for line in truth.read_text().splitlines()]
     return {row["doc_id"]: row for row in rows}
 
 
