@@ -4,6 +4,7 @@ URL, `ingest --until-idle` with forked workers over the database queue, the arti
 import io
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,9 @@ from django.db.models import Max
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
+from core.tests.shared_data import shared_file
 from ingest.models import FetchAttempt
-from ingest.tests.publisher_site import opml_for, serve_publisher
+from ingest.tests.publisher_site import FakeArticle, opml_for, serve_publisher
 from sources.models import Feed
 from stories.models import ClusteringLock, StoryLink
 
@@ -92,3 +94,46 @@ def test_reprocess_from_embed_rebuilds_stories_and_related_lists(local_server):
     assert dict(Article.objects.values_list("url", "story__title")) == before
     assert Article.objects.filter(processed_at__isnull=True).count() == 0
     assert local_server.hits("/news/harbour-bridge.html") == 1
+
+
+# Two earthquakes in Indonesia, reported three days apart by the same outlets: Aceh (2 July 2013, magnitude
+# 6.1) and West Papua (January 2009, a series of quakes up to 7.6). Same country, same kind of event, same words.
+ACEH_QUAKE = ["37_1ecbplus", "37_8ecbplus", "37_5ecbplus", "37_11ecbplus"]
+WEST_PAPUA_QUAKES = ["37_4ecb", "37_6ecb", "37_1ecb"]
+
+
+def test_two_earthquakes_in_one_week_become_two_stories(local_server):
+    """Look-alike events through the whole pipeline: feeds, pages, extraction, stories, consolidation."""
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    rows = {row["doc_id"]: row for row in map(json.loads, truth.read_text(encoding="utf-8").splitlines())}
+    now = datetime.now(UTC)
+
+    def articles(doc_ids: list[str], days_ago: float) -> list[FakeArticle]:
+        return [
+            FakeArticle(
+                doc_id,
+                rows[doc_id]["title"],
+                tuple(p for p in rows[doc_id]["body"].split("\n\n") if p.strip()),
+                now - timedelta(days=days_ago, minutes=15 * n),
+            )
+            for n, doc_id in enumerate(doc_ids)
+        ]
+
+    aceh, papua = articles(ACEH_QUAKE, 4), articles(WEST_PAPUA_QUAKES, 1)
+    # Each outlet carries some of both quakes, so no story can follow a feed.
+    serve_publisher(local_server, site="Capital Chronicle", path="/a.xml", articles=aceh[:2] + papua[:2])
+    serve_publisher(local_server, site="Civic Review", path="/b.xml", articles=aceh[2:] + papua[2:])
+    local_server.route("/sources.opml", opml_for([
+        ("Capital Chronicle", local_server.url("/a.xml")), ("Civic Review", local_server.url("/b.xml")),
+    ]))  # fmt: skip
+    call_command("import_opml", local_server.url("/sources.opml"), stdout=io.StringIO())
+    call_command("ingest", "--until-idle", "--workers", "1", "--progress", "never", stdout=io.StringIO())
+
+    story_of = {url.split("/news/")[1].split(".html")[0]: story for url, story in
+                Article.objects.values_list("url", "story_id")}  # fmt: skip
+    assert len(story_of) == len(ACEH_QUAKE) + len(WEST_PAPUA_QUAKES)
+    aceh_stories = {story_of[d] for d in ACEH_QUAKE}
+    papua_stories = {story_of[d] for d in WEST_PAPUA_QUAKES}
+    assert len(aceh_stories) == 1 and len(papua_stories) == 1, story_of
+    assert aceh_stories != papua_stories
+    assert None not in aceh_stories
