@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from core.text import collapse_whitespace
 from ingest import canonical, sanitizing
@@ -51,10 +51,7 @@ def upsert_entries(feed, entries: Sequence[ParsedEntry], *, now: datetime) -> Up
 
     fresh = [e for e in prepared if e.guid_hash not in known_by_guid and e.url_hash not in known_by_url]
     with transaction.atomic():
-        Article.objects.bulk_create(
-            [_new_article(feed, e, now) for e in _unique_by(fresh, "url_hash")], ignore_conflicts=True
-        )
-        # ignore_conflicts gives no pks back: re-select, then the constraint has decided.
+        new_ids = sorted(_insert_new(feed, _unique_by(fresh, "url_hash"), now))
         article_ids = dict(Article.objects.filter(url_hash__in=url_hashes).values_list("url_hash", "pk"))
         ArticleSource.objects.bulk_create(
             [
@@ -70,8 +67,27 @@ def upsert_entries(feed, entries: Sequence[ParsedEntry], *, now: datetime) -> Up
             ignore_conflicts=True,
         )
         updated = _update_changed_titles(prepared, known_by_guid)
-    new_ids = sorted({article_ids[e.url_hash] for e in fresh if e.url_hash not in known_by_url})
     return UpsertResult(new_ids, updated, skipped)
+
+
+def _insert_new(feed, entries: list[_Entry], now: datetime) -> list[int]:
+    """Insert each entry's Article and return the ids this call created.
+
+    Another feed's poll may store the same article at the same moment (two feeds carrying one wire
+    story, two workers). The unique url_hash decides who stored it, and only that poll reports it new,
+    so its page is fetched and extracted once. One savepoint per new entry: a bulk insert that ignores
+    conflicts cannot say which rows were its own.
+    """
+    created = []
+    for entry in entries:
+        article = _new_article(feed, entry, now)
+        try:
+            with transaction.atomic():
+                article.save(force_insert=True)
+        except IntegrityError:
+            continue  # stored by another poll a moment ago: that poll has queued its extraction
+        created.append(article.pk)
+    return created
 
 
 def _prepare(entries: Sequence[ParsedEntry]) -> tuple[list[_Entry], int]:
