@@ -3,22 +3,94 @@
 django-tasks-db's own `db_worker --batch` exits as soon as it finds nothing ready, even while
 another worker is running a task that will enqueue more; `ingest --until-idle` needs "the whole
 queue is idle" instead, so this worker checks for running tasks too before it stops.
+
+django-tasks-db leaves a task RUNNING for ever when its worker dies mid-task. Each worker here
+writes a heartbeat while it lives, and a task whose worker has been silent for ABANDONED_AFTER is
+queued again, by the scheduler's tick and by idle workers (so `ingest --until-idle` finishes too).
 """
 
 import logging
 import os
+import secrets
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
-from django.db import OperationalError, close_old_connections
+from django.db import OperationalError, close_old_connections, connections
+from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 0.05
 SERVICE_POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 10.0
+# Six missed heartbeats: the worker is gone, not busy (its heartbeat thread beats during long tasks).
+ABANDONED_AFTER = timedelta(seconds=60)
+# How often an idle worker looks for abandoned tasks (a cheap query on the few RUNNING rows).
+ABANDONED_CHECK_SECONDS = 15.0
+
+
+def new_worker_id() -> str:
+    """Unique across machines and restarts: host, process id and a random part."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@contextmanager
+def heartbeat(worker_id: str, *, interval: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """Keep `worker_id`'s heartbeat row fresh from a thread of its own while the block runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while True:
+                try:
+                    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": timezone.now()})
+                except OperationalError as exc:  # a locked SQLite file or a database restart: try at the next beat
+                    logger.warning("worker heartbeat not written", extra={"worker_id": worker_id, "error": str(exc)})
+                if stop.wait(interval):
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{worker_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval + 5)
+        WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def requeue_abandoned(now: datetime, *, abandoned_after: timedelta = ABANDONED_AFTER) -> int:
+    """Queue again every task RUNNING since before `now - abandoned_after` whose worker is silent."""
+    cutoff = now - abandoned_after
+    alive = set(WorkerHeartbeat.objects.filter(seen_at__gte=cutoff).values_list("worker_id", flat=True))
+    requeued = 0
+    stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    for pk, worker_ids, started_at, task_path in stale.values_list("pk", "worker_ids", "started_at", "task_path"):
+        if worker_ids and worker_ids[-1] in alive:
+            continue  # a long task of a live worker
+        # Conditional on what was read, so two schedulers never queue one task twice.
+        if DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at).update(
+            status=TaskResultStatus.READY, started_at=None
+        ):
+            requeued += 1
+            logger.warning(
+                "task queued again: its worker stopped while running it",
+                extra={"task": task_path, "worker_id": worker_ids[-1] if worker_ids else "", "started_at": started_at},
+            )
+    return requeued
 
 
 def pending_count() -> int:
@@ -42,19 +114,24 @@ def _claim_next(worker_id: str):
 
 def work(*, until_idle: bool, worker_id: str | None = None) -> int:
     """Run tasks until stopped (or, with until_idle, until nothing is ready or running)."""
-    worker_id = worker_id or f"worker-{os.getpid()}"
+    worker_id = worker_id or new_worker_id()
     runner = Worker(
         queue_names=["*"], interval=SERVICE_POLL_SECONDS, batch=until_idle, backend_name=DEFAULT_TASK_BACKEND_ALIAS,
         startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
     )  # fmt: skip
     done = 0
-    while True:
-        close_old_connections()
-        task_result = _claim_next(worker_id)
-        if task_result is not None:
-            runner.run_task(task_result)
-            done += 1
-            continue
-        if until_idle and pending_count() == 0:
-            return done
-        time.sleep(IDLE_POLL_SECONDS if until_idle else SERVICE_POLL_SECONDS)
+    checked_abandoned = time.monotonic()
+    with heartbeat(worker_id):
+        while True:
+            close_old_connections()
+            task_result = _claim_next(worker_id)
+            if task_result is not None:
+                runner.run_task(task_result)
+                done += 1
+                continue
+            if time.monotonic() - checked_abandoned >= ABANDONED_CHECK_SECONDS:
+                requeue_abandoned(timezone.now())
+                checked_abandoned = time.monotonic()
+            if until_idle and pending_count() == 0:
+                return done
+            time.sleep(IDLE_POLL_SECONDS if until_idle else SERVICE_POLL_SECONDS)

@@ -1,5 +1,6 @@
-"""The scheduler loop: every few seconds, queue a refresh for each feed whose next check is due.
-Several schedulers may run: claiming a feed is an atomic UPDATE on its next_check_at."""
+"""The scheduler loop: every few seconds, queue a refresh for each feed whose next check is due, and
+queue again the tasks of workers that died while running them. Several schedulers may run: claiming
+a feed is an atomic UPDATE on its next_check_at, requeueing a task a conditional UPDATE on its row."""
 
 import logging
 import threading
@@ -8,6 +9,8 @@ from django.db import close_old_connections
 
 from core import clock
 from ingest import tasks
+
+from . import queue
 
 logger = logging.getLogger(__name__)
 
@@ -20,4 +23,5 @@ def run_forever(stop: threading.Event) -> None:
         queued = tasks.enqueue_due_feeds(clock.now())
         if queued:
             logger.info("queued feed refreshes", extra={"count": queued})
+        queue.requeue_abandoned(clock.now())
         stop.wait(TICK_SECONDS)
