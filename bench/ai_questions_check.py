@@ -167,7 +167,8 @@ def main(argv):
             )
     kinds = Counter((r["corpus"], r["kind"]) for r in records)
     for corpus in CORPORA:
-        print(f"  kinds {corpus}: " + ", ".join(f"{k} {kinds[(corpus, k)]}" for k in sorted(KINDS) if kinds[(corpus, k)]))
+        present = [f"{kind} {kinds[(corpus, kind)]}" for kind in sorted(KINDS) if kinds[(corpus, kind)]]
+        print(f"  kinds {corpus}: " + ", ".join(present))
     for error in errors:
         print("ERROR", error)
     print("OK" if not errors else f"{len(errors)} errors")
