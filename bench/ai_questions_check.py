@@ -3,8 +3,9 @@
 Stdlib only. Loads the source articles from ../shared (the same texts the questions were written on) and checks
 that every answer span is in range, is the text it claims to be (answer_text, or answer_sha256 for CNN/DailyMail,
 whose text is not copied into this repository), starts and ends where a reader would cut a sentence, that ids are
-unique, that each corpus is about half answerable, and that the split between the tuning and held-out halves
-follows the documented rule (all questions of an article on one side). Prints the counts; exits 1 on any error.
+unique, that each corpus is about half answerable, that the split between the tuning and held-out halves follows the
+documented rule (all questions of an article on one side), and that both files still have the sha256 recorded in
+docs/benchmarks.md when the set was frozen. Prints the counts; exits 1 on any error.
 
     python3 bench/ai_questions_check.py [questions.jsonl ...]
 """
@@ -19,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EVAL_DIR = ROOT / "ai" / "eval"
 SPLIT_FILES = {"tuning": EVAL_DIR / "questions-tuning.jsonl", "heldout": EVAL_DIR / "questions-heldout.jsonl"}
+# The set is frozen: docs/benchmarks.md records each file's sha256 under this heading.
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+FROZEN_HEADING = "## Question set for Ask about this article"
 
 # corpus -> (file under ../shared, text field, article key field)
 CORPORA = {
@@ -137,6 +141,22 @@ def check_split(records):
     return errors
 
 
+def check_frozen():
+    """Each split file's sha256 must be the one docs/benchmarks.md recorded when the set was frozen."""
+    text = BENCHMARKS.read_text(encoding="utf-8")
+    start = text.find(FROZEN_HEADING)
+    if start < 0:
+        return [f"{BENCHMARKS.name}: no section {FROZEN_HEADING!r}"]
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end >= 0 else len(text)]
+    errors = []
+    for path in SPLIT_FILES.values():
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in section:
+            errors.append(f"{path.name}: sha256 {digest} is not the one frozen in {BENCHMARKS.name}")
+    return errors
+
+
 def read(path, side):
     records = []
     with open(path, encoding="utf-8") as source:
@@ -155,7 +175,7 @@ def main(argv):
         errors = check(records, articles)
     else:
         records = [record for side, path in SPLIT_FILES.items() for record in read(path, side)]
-        errors = check(records, articles) + check_balance(records) + check_split(records)
+        errors = check(records, articles) + check_balance(records) + check_split(records) + check_frozen()
     print(f"{len(records)} questions on {len({(r['corpus'], r['article']) for r in records})} articles")
     counts = Counter((r["_side"], r["corpus"], r["answerable"]) for r in records)
     for side in sorted({r["_side"] for r in records}):
