@@ -32,12 +32,17 @@ class _Entry:
     canonical_url: str
 
 
-def upsert_entries(feed, entries: Sequence[ParsedEntry], *, now: datetime) -> UpsertResult:
+def upsert_entries(
+    feed, entries: Sequence[ParsedEntry], *, now: datetime, not_before: datetime | None = None
+) -> UpsertResult:
     """Store a feed's entries: new ones become Articles, known ones are updated in place.
 
     An entry is known by (feed, guid) or, across feeds, by its canonical URL: the same article
-    carried by several feeds is one Article with one ArticleSource per feed.
+    carried by several feeds is one Article with one ArticleSource per feed. Entries published before
+    `not_before` (what the operator keeps) are left out, so a pruned article never comes back.
     """
+    if not_before is not None:
+        entries = [e for e in entries if (e.published or e.updated or now) >= not_before]
     prepared, skipped = _prepare(entries)
     if not prepared:
         return UpsertResult([], 0, skipped)
@@ -188,3 +193,12 @@ def record_extraction_failure(article_id: int, *, note: str, now: datetime) -> N
     Article.objects.filter(pk=article_id).update(
         status=Article.Status.EXCERPT_ONLY, extraction_note=note[:1000], extracted_at=now
     )
+
+
+def delete_articles(article_ids: Sequence[int]) -> set[int]:
+    """Delete these articles (their sources, vectors, tags, related rows and AI outputs go with them).
+
+    Returns the stories they belonged to, for the caller to recount."""
+    story_ids = set(Article.objects.filter(pk__in=article_ids, story__isnull=False).values_list("story_id", flat=True))
+    Article.objects.filter(pk__in=article_ids).delete()
+    return story_ids

@@ -97,7 +97,9 @@ def refresh_feed(feed_id: int, *, enqueue_extraction: Callable[[list[int]], None
             if parsed.bozo and not parsed.entries:
                 raise parsing.FeedParseError("The feed is broken and no entries could be read from it.")
             with transaction.atomic():
-                upsert = article_actions.upsert_entries(feed, parsed.entries, now=clock.now())
+                now = clock.now()
+                not_before = now - settings.KEEP_ARTICLES if settings.KEEP_ARTICLES else None
+                upsert = article_actions.upsert_entries(feed, parsed.entries, now=now, not_before=not_before)
                 new_ids = upsert.new_article_ids
                 if new_ids and enqueue_extraction is not None:
                     transaction.on_commit(lambda: enqueue_extraction(new_ids))

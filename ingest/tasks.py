@@ -4,14 +4,17 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from ai import actions as ai_actions
+from core import clock
 from sources.models import Feed
 from stories import actions as story_actions
 
-from . import pipeline
+from . import pipeline, retention
 
 
 @task()
@@ -74,3 +77,27 @@ def enqueue_due_feeds(now: datetime) -> int:
 def enqueue_all_feeds(now: datetime) -> int:
     """Every active feed, except those backing off after errors or a Retry-After (politeness wins)."""
     return enqueue_refreshes(Feed.objects.active().exclude(error_count__gt=0, next_check_at__gt=now), now=now)
+
+
+@task()
+def prune_old_articles() -> int:
+    if settings.KEEP_ARTICLES is None:
+        return 0
+    return retention.prune_old_articles(clock.now(), settings.KEEP_ARTICLES)
+
+
+# How often the scheduler looks for articles past what the operator keeps.
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def enqueue_prune_when_due(now: datetime) -> bool:
+    """Queue a prune when retention is on and none is waiting, running or queued within PRUNE_EVERY."""
+    if settings.KEEP_ARTICLES is None:
+        return False
+    recent = DBTaskResult.objects.filter(task_path=prune_old_articles.module_path).filter(
+        Q(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]) | Q(enqueued_at__gte=now - PRUNE_EVERY)
+    )
+    if recent.exists():
+        return False
+    prune_old_articles.enqueue()
+    return True

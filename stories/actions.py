@@ -271,6 +271,18 @@ def _assign_story(article: Article, vector: np.ndarray, index, links: list[Story
     return story_id
 
 
+def recount_stories(story_ids: Iterable[int]) -> int:
+    """After articles were deleted: counts and dates brought up to date, stories left empty deleted
+    (with their follows and briefings). Returns how many stories were deleted."""
+    story_ids = set(story_ids)
+    kept = set(Article.objects.filter(story_id__in=story_ids).values_list("story_id", flat=True).distinct())
+    emptied = story_ids - kept
+    # The fragments merged into an emptied story point nowhere once it goes: they go too.
+    Story.objects.filter(Q(pk__in=emptied) | Q(merged_into__in=emptied)).delete()
+    _update_story_counts(kept)
+    return len(emptied)
+
+
 def _update_story_counts(story_ids: Iterable[int]) -> None:
     for story_id in story_ids:
         stats = Article.objects.filter(story_id=story_id).aggregate(

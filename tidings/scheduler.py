@@ -24,4 +24,5 @@ def run_forever(stop: threading.Event) -> None:
         if queued:
             logger.info("queued feed refreshes", extra={"count": queued})
         queue.requeue_abandoned(clock.now())
+        tasks.enqueue_prune_when_due(clock.now())
         stop.wait(TICK_SECONDS)

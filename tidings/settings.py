@@ -16,10 +16,13 @@ TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 2
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
 TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
+TIDINGS_KEEP_ARTICLES_DAYS  delete articles published longer ago than this, in the background (at least 7;
+                       saved and commented articles are kept); unset: articles are kept for ever
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +86,19 @@ STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
+
+
+def _keep_articles() -> timedelta | None:
+    days = os.environ.get("TIDINGS_KEEP_ARTICLES_DAYS", "").strip()
+    if not days:
+        return None
+    if not days.isdigit() or int(days) < 7:
+        # Stories and related lists look three days back, trending two: a week keeps every page whole.
+        raise ImproperlyConfigured("TIDINGS_KEEP_ARTICLES_DAYS must be a whole number of days, 7 or more.")
+    return timedelta(days=int(days))
+
+
+KEEP_ARTICLES = _keep_articles()
 
 # Optional generative model behind an OpenAI-compatible endpoint; without it the built-in engine writes.
 LLM_URL = os.environ.get("TIDINGS_LLM_URL", "")
