@@ -1,11 +1,13 @@
 """The task queue under the faults a deployment meets: a worker killed mid-task (its task runs again,
-once), several workers on one queue (every article ingested once), two schedulers (no feed queued twice).
+once), several workers on one queue (every article ingested once, one story however the work is split),
+two schedulers (no feed queued twice).
 
 Workers are real forked processes over the real database (SQLite in one pass, PostgreSQL in the other),
 publishers a real HTTP server on 127.0.0.1.
 """
 
 import io
+import json
 import os
 import signal
 import threading
@@ -21,9 +23,11 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, ArticleSource
+from core.tests.shared_data import shared_file
 from ingest import tasks
 from ingest.tests.publisher_site import opml_for, rss_feed, serve_publisher
-from sources.models import Feed
+from sources.models import Feed, Publisher
+from stories.models import Story
 from tidings import queue, workers
 from tidings.models import WorkerHeartbeat
 
@@ -128,8 +132,6 @@ def test_three_workers_ingest_every_article_once_from_two_feeds_that_share_them(
 
 
 def test_two_schedulers_ticking_at_once_queue_each_due_feed_once():
-    from sources.models import Publisher
-
     publisher = Publisher.objects.create(name="Wire", slug="wire")
     due = timezone.now() - timedelta(minutes=1)
     Feed.objects.bulk_create(
@@ -159,3 +161,34 @@ def test_two_schedulers_ticking_at_once_queue_each_due_feed_once():
         )
     )
     assert set(per_feed.values()) == {1} and len(per_feed) == 40
+
+
+# The Aceh earthquake of 2 July 2013, told by six outlets (ECB+, CC BY 3.0).
+ACEH_QUAKE = ["37_1ecbplus", "37_8ecbplus", "37_5ecbplus", "37_11ecbplus", "37_3ecbplus", "37_9ecbplus"]
+
+
+def test_two_workers_on_one_story_at_once_make_one_story():
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    rows = {row["doc_id"]: row for row in map(json.loads, truth.read_text(encoding="utf-8").splitlines())}
+    start = timezone.now() - timedelta(hours=5)
+    ids = []
+    for n, doc_id in enumerate(ACEH_QUAKE):
+        publisher = Publisher.objects.create(name=rows[doc_id]["publisher"] + f" {n}", slug=f"p{n}")
+        ids.append(Article.objects.create(
+            publisher=publisher, url=f"https://example.org/{doc_id}", canonical_url=f"https://example.org/{doc_id}",
+            url_hash=doc_id, title=rows[doc_id]["title"], body_text=rows[doc_id]["body"],
+            status=Article.Status.READY, published_at=start + timedelta(minutes=10 * n),
+        ).pk)  # fmt: skip
+    # Two batches of one story, queued together: two workers take one each, at the same moment.
+    tasks.process_stories.enqueue(ids[0::2])
+    tasks.process_stories.enqueue(ids[1::2])
+    processes = workers.start_workers(2, until_idle=True)
+    for process in processes:
+        process.join(timeout=300)
+    workers.stop_workers(processes)
+
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+    stories = set(Article.objects.filter(pk__in=ids).values_list("story_id", flat=True))
+    assert len(stories) == 1 and None not in stories
+    story = Story.objects.get(pk=stories.pop())
+    assert (story.article_count, story.publisher_count) == (len(ids), len(ids))
