@@ -6,7 +6,8 @@ queue is idle" instead, so this worker checks for running tasks too before it st
 
 django-tasks-db leaves a task RUNNING for ever when its worker dies mid-task. Each worker here
 writes a heartbeat while it lives, and a task whose worker has been silent for ABANDONED_AFTER is
-queued again, by the scheduler's tick and by idle workers (so `ingest --until-idle` finishes too).
+queued again, by the scheduler's tick and by every worker between tasks (so `ingest --until-idle`
+finishes too, and a busy queue without a scheduler still recovers).
 """
 
 import logging
@@ -36,7 +37,7 @@ SERVICE_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 10.0
 # Six missed heartbeats: the worker is gone, not busy (its heartbeat thread beats during long tasks).
 ABANDONED_AFTER = timedelta(seconds=60)
-# How often an idle worker looks for abandoned tasks (a cheap query on the few RUNNING rows).
+# How often a worker looks for abandoned tasks between tasks (a cheap query on the few RUNNING rows).
 ABANDONED_CHECK_SECONDS = 15.0
 
 
@@ -124,14 +125,15 @@ def work(*, until_idle: bool, worker_id: str | None = None) -> int:
     with heartbeat(worker_id):
         while True:
             close_old_connections()
+            # Between tasks too, not only when idle: on a busy queue no worker is ever idle.
+            if time.monotonic() - checked_abandoned >= ABANDONED_CHECK_SECONDS:
+                requeue_abandoned(timezone.now())
+                checked_abandoned = time.monotonic()
             task_result = _claim_next(worker_id)
             if task_result is not None:
                 runner.run_task(task_result)
                 done += 1
                 continue
-            if time.monotonic() - checked_abandoned >= ABANDONED_CHECK_SECONDS:
-                requeue_abandoned(timezone.now())
-                checked_abandoned = time.monotonic()
             if until_idle and pending_count() == 0:
                 return done
             time.sleep(IDLE_POLL_SECONDS if until_idle else SERVICE_POLL_SECONDS)
