@@ -16,6 +16,9 @@ TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 2
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
 TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
+TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own through a feed-reader app
+                       (Google Reader API quickadd and subscribe); off by default, so only the operator adds
+                       feeds and readers follow publishers from the catalogue
 """
 
 import os
@@ -83,6 +86,7 @@ STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
+READERS_MAY_ADD_FEEDS = os.environ.get("TIDINGS_READERS_ADD_FEEDS", "") == "1"
 
 # Optional generative model behind an OpenAI-compatible endpoint; without it the built-in engine writes.
 LLM_URL = os.environ.get("TIDINGS_LLM_URL", "")
@@ -135,6 +139,7 @@ INSTALLED_APPS = [
     "readers",
     "search",
     "web",
+    "greader",
 ]
 
 MIDDLEWARE = [
