@@ -131,13 +131,15 @@ def parse_timestamp(value: str) -> datetime:
         raise ProtocolError(f"Not a timestamp: {value[:40]!r}.")
     number = int(value)
     if len(value) >= 19:
-        number //= 1_000_000_000
+        usec = number // 1_000
     elif len(value) >= 16:
-        number //= 1_000_000
+        usec = number
     elif len(value) >= 13:
-        number //= 1_000
+        usec = number * 1_000
+    else:
+        usec = number * 1_000_000
     try:
-        return datetime.fromtimestamp(number, tz=UTC)
+        return from_usec(usec)
     except (OverflowError, ValueError, OSError) as exc:
         raise ProtocolError(f"Not a timestamp: {value[:40]!r}.") from exc
 

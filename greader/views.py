@@ -220,7 +220,7 @@ def unread_count(request, form):
         .exclude(streams.read_condition(user, now))
         .values("publisher_id")
         .annotate(count=Count("pk"), newest=Max("discovered_at"))
-        .order_by()
+        .order_by("publisher_id")
     )
     counts, folders = [], {}
     total, total_newest = 0, None
@@ -356,12 +356,7 @@ def stream_item_ids(request, form):
     if not stream_id:
         return text("s= is missing: name a stream, such as user/-/state/com.google/reading-list.", 400)
     _, _, rows, continuation = _stream_page(request, form, stream_id, default=DEFAULT_IDS, cap=IDS_PER_PAGE)
-    data = {
-        "itemRefs": [
-            {"id": str(a.pk), "directStreamIds": [], "timestampUsec": str(protocol.to_usec(a.published_at))}
-            for a in rows
-        ]
-    }
+    data = {"itemRefs": [{"id": str(a.pk), "timestampUsec": str(protocol.to_usec(a.published_at))} for a in rows]}
     if continuation:
         data["continuation"] = continuation
     return _json(data)
