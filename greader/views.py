@@ -363,7 +363,7 @@ def stream_item_ids(request, form):
 
 
 def item_json(article: Article, *, user, read: bool, starred: bool, category: str | None, following: bool) -> dict:
-    body = render_to_string("web/_article_body.html", {"article": article})
+    body = render_to_string("web/_article_text.html", {"article": article})
     categories = []
     if following:
         categories.append(protocol.READING_LIST)
