@@ -449,18 +449,29 @@ def _with_publishers(rows: list[Article]) -> list[Article]:
 
 
 def _articles_for(form) -> list[Article]:
-    """The articles named by i=, in the order asked; a folded copy stands for the article it was folded into."""
+    """The articles named by i=, in the order asked; a folded copy stands for the article it was folded into.
+
+    An id that names nothing a reader can see (never stored, removed by retention, still waiting for its page)
+    is left out, as Miniflux and FreshRSS do: a client whose batch holds one pruned article must not fail the
+    whole batch at every sync. Only a request that names nothing at all is refused.
+    """
     values = form.getlist("i")
     if not values:
         raise protocol.ProtocolError("i= is missing: name at least one item.")
     if len(values) > ITEMS_PER_REQUEST:
         raise TooMany
     ids = list(dict.fromkeys(protocol.parse_item_id(v) for v in values))
-    found = {a.pk: a for a in Article.objects.filter(pk__in=ids).select_related("publisher", "duplicate_of__publisher")}
-    unknown = [pk for pk in ids if pk not in found or found[pk].status == Article.Status.PENDING]
-    if unknown:
-        raise UnknownItems(f"No such item here: {protocol.long_item_id(unknown[0])}. Nothing was changed.")
-    articles = [found[pk].duplicate_of or found[pk] for pk in ids]
+    found = {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=ids).select_related("publisher", "duplicate_of__publisher")
+        if a.status != Article.Status.PENDING
+    }
+    if not found:
+        first = protocol.long_item_id(ids[0])
+        if len(ids) == 1:
+            raise UnknownItems(f"No such item here: {first}.")
+        raise UnknownItems(f"None of these {len(ids)} items is here, starting with {first}.")
+    articles = [found[pk].duplicate_of or found[pk] for pk in ids if pk in found]
     return list({a.pk: a for a in articles}.values())
 
 
