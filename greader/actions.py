@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from articles.models import Article
 
 from . import auth
-from .models import AppPassword, ReadMark
+from .models import AppPassword, ItemLabel, ReadMark
 from .streams import UNREAD_WINDOW
 
 logger = logging.getLogger(__name__)
@@ -62,3 +62,13 @@ def do_mark_all_read(user, articles: QuerySet[Article], *, before: datetime, now
     )
     do_mark_read(user, ids, now=now)
     return len(ids)
+
+
+def do_label(user, article_ids: list[int], name: str, *, now: datetime) -> None:
+    ItemLabel.objects.bulk_create(
+        [ItemLabel(user=user, article_id=pk, name=name, labelled_at=now) for pk in article_ids], ignore_conflicts=True
+    )
+
+
+def do_unlabel(user, article_ids: list[int], name: str) -> None:
+    ItemLabel.objects.filter(user=user, article_id__in=article_ids, name=name).delete()

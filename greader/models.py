@@ -42,3 +42,20 @@ class ReadMark(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read article {self.article_id}"
+
+
+class ItemLabel(models.Model):
+    """A label the reader put on an article in a feed reader (edit-tag a=user/-/label/<name>). Labels live
+    beside the folders, which come from the catalogue: user/-/label/<name> holds both, as in FreshRSS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_labels")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    labelled_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "article", "name"], name="unique_item_label")]
+        indexes = [models.Index(fields=["user", "name"])]
+
+    def __str__(self):
+        return f"{self.user_id} labelled article {self.article_id} {self.name!r}"

@@ -9,14 +9,14 @@ NewsBlur bounds unread state the same way (14 days for free accounts).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from articles.models import Article
 from readers.models import Follow, SavedArticle
 from sources.models import Feed, Publisher
 
 from . import protocol
-from .models import ReadMark
+from .models import ItemLabel, ReadMark
 
 UNREAD_WINDOW = timedelta(days=30)
 
@@ -81,15 +81,14 @@ def resolve(user, stream: protocol.Stream, now: datetime) -> Resolved:
         articles = shown_articles().filter(publisher=publisher)
         return Resolved(articles, protocol.feed_stream(publisher.pk), publisher.name, publisher)
     if stream.kind == "label":
-        followed = list(
-            Follow.objects.filter(user=user, publisher__isnull=False).values_list("publisher_id", flat=True)
-        )
-        in_folder = [pk for pk, name in categories_of(followed).items() if name == stream.key]
-        if not in_folder:
-            raise UnknownStream(f"You follow no publisher in a folder named {stream.key[:100]!r}.")
-        return Resolved(
-            shown_articles().filter(publisher_id__in=in_folder), protocol.label_stream(stream.key), stream.key
-        )
+        # A folder (followed publishers in that catalogue category) and a label (articles the reader labelled).
+        followed = Follow.objects.filter(user=user, publisher__isnull=False).values_list("publisher_id", flat=True)
+        in_folder = [pk for pk, name in categories_of(list(followed)).items() if name == stream.key]
+        labelled = ItemLabel.objects.filter(user=user, name=stream.key)
+        if not in_folder and not labelled.exists():
+            raise UnknownStream(f"You have no folder or label named {stream.key[:100]!r}.")
+        articles = shown_articles().filter(Q(publisher_id__in=in_folder) | Q(pk__in=labelled.values("article_id")))
+        return Resolved(articles, protocol.label_stream(stream.key), stream.key)
     raise UnknownStream(f"The stream {stream.kind!r} holds no articles here.")
 
 
@@ -155,14 +154,35 @@ def page(
     return rows[:count], protocol.make_continuation(last.published_at, last.pk)
 
 
-def states(user, article_ids: list[int], now: datetime) -> tuple[set[int], set[int]]:
-    """(read ids, starred ids) among `article_ids`, by marks and saves (two queries); the window is the caller's."""
+def states(user, article_ids: list[int]) -> tuple[set[int], set[int], dict[int, list[str]]]:
+    """(read ids, starred ids, labels by id) among `article_ids`: three queries, whatever their number.
+    Read here means marked read; the unread window is the caller's (is_read)."""
     read = set(ReadMark.objects.filter(user=user, article_id__in=article_ids).values_list("article_id", flat=True))
     starred = set(
         SavedArticle.objects.filter(user=user, article_id__in=article_ids).values_list("article_id", flat=True)
     )
-    return read, starred
+    labels: dict[int, list[str]] = {}
+    rows = ItemLabel.objects.filter(user=user, article_id__in=article_ids).order_by("name")
+    for article_id, name in rows.values_list("article_id", "name"):
+        labels.setdefault(article_id, []).append(name)
+    return read, starred, labels
+
+
+def label_names(user) -> list[str]:
+    return list(ItemLabel.objects.filter(user=user).order_by("name").values_list("name", flat=True).distinct())
 
 
 def is_read(article: Article, marked: set[int], now: datetime) -> bool:
     return article.pk in marked or article.published_at < now - UNREAD_WINDOW
+
+
+def unread_label_counts(user, now: datetime) -> dict[str, tuple[int, datetime]]:
+    """Per label: unread labelled articles and the newest one's crawl time (one query)."""
+    unread = shown_articles().exclude(read_condition(user, now))
+    rows = (
+        ItemLabel.objects.filter(user=user, article__in=unread)
+        .values("name")
+        .annotate(count=Count("pk"), newest=Max("article__discovered_at"))
+        .order_by("name")
+    )
+    return {row["name"]: (row["count"], row["newest"]) for row in rows}

@@ -201,8 +201,11 @@ def subscription_list(request, form):
 def tag_list(request, form):
     ids = [f.publisher_id for f in Follow.objects.filter(user=request.user, publisher__isnull=False)]
     folders = sorted(set(streams.categories_of(ids).values()), key=str.casefold)
-    tags = [{"id": protocol.STARRED}] + [
-        {"id": protocol.label_stream(name), "label": name, "type": "folder"} for name in folders
+    labels = [name for name in streams.label_names(request.user) if name not in folders]
+    tags = [
+        {"id": protocol.STARRED},
+        *({"id": protocol.label_stream(name), "label": name, "type": "folder"} for name in folders),
+        *({"id": protocol.label_stream(name), "label": name, "type": "tag"} for name in labels),
     ]
     return _json({"tags": tags})
 
@@ -238,6 +241,8 @@ def unread_count(request, form):
         if name := categories.get(row["publisher_id"]):
             count, folder_newest = folders.get(name, (0, newest))
             folders[name] = (count + row["count"], max(folder_newest, newest))
+    for name, counted in streams.unread_label_counts(user, now).items():
+        folders.setdefault(name, counted)  # a folder of the same name is counted already
     for name, (count, newest) in sorted(folders.items()):
         counts.append(
             {
@@ -362,13 +367,16 @@ def stream_item_ids(request, form):
     return _json(data)
 
 
-def item_json(article: Article, *, user, read: bool, starred: bool, category: str | None, following: bool) -> dict:
+def item_json(
+    article: Article, *, read: bool, starred: bool, category: str | None, labels: list[str], following: bool
+) -> dict:
     body = render_to_string("web/_article_text.html", {"article": article})
     categories = []
     if following:
         categories.append(protocol.READING_LIST)
     if category:
         categories.append(protocol.label_stream(category))
+    categories += [protocol.label_stream(name) for name in labels if name != category]
     if read:
         categories.append(protocol.READ)
     if starred:
@@ -398,7 +406,7 @@ def item_json(article: Article, *, user, read: bool, starred: bool, category: st
 def items_json(user, articles: list[Article], now) -> list[dict]:
     """Items with their state, in a fixed number of queries whatever their number (marks, saves, follows, folders)."""
     ids = [a.pk for a in articles]
-    read, starred = streams.states(user, ids, now)
+    read, starred, labels = streams.states(user, ids)
     publisher_ids = {a.publisher_id for a in articles}
     followed = set(
         Follow.objects.filter(user=user, publisher_id__in=publisher_ids).values_list("publisher_id", flat=True)
@@ -407,10 +415,10 @@ def items_json(user, articles: list[Article], now) -> list[dict]:
     return [
         item_json(
             a,
-            user=user,
             read=streams.is_read(a, read, now),
             starred=a.pk in starred,
             category=categories.get(a.publisher_id),
+            labels=labels.get(a.pk, []),
             following=a.publisher_id in followed,
         )
         for a in articles
@@ -522,12 +530,29 @@ def edit_tag(request, form):
                 reader_actions.do_save(user, article, now=now)
             else:
                 reader_actions.do_unsave(user, article)
+    for change, adding in changes.items():
+        if change.startswith("label:"):
+            name = change.removeprefix("label:")
+            if adding:
+                actions.do_label(user, ids, name, now=now)
+            else:
+                actions.do_unlabel(user, ids, name)
     return text("OK")
 
 
+LABEL_MAX = 100  # ItemLabel.name
+
+
+def _label_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > LABEL_MAX:
+        raise protocol.ProtocolError(f"A label is 1 to {LABEL_MAX} characters long.")
+    return name
+
+
 def _tag_changes(add: list[protocol.Stream], remove: list[protocol.Stream]) -> dict[str, bool]:
-    """{"read": bool, "starred": bool} from a= and r=, as Miniflux's checkAndSimplifyTags: kept-unread is the
-    opposite of read, and one request cannot both add and remove the same state."""
+    """{"read": bool, "starred": bool, "label:<name>": bool} from a= and r=, as Miniflux's checkAndSimplifyTags:
+    kept-unread is the opposite of read, and one request cannot both add and remove the same state."""
     changes: dict[str, bool] = {}
 
     def set_state(name: str, value: bool) -> None:
@@ -546,10 +571,7 @@ def _tag_changes(add: list[protocol.Stream], remove: list[protocol.Stream]) -> d
             elif stream.kind == "ignored":
                 continue
             elif stream.kind == "label":
-                raise protocol.ProtocolError(
-                    "Tidings keeps no labels on articles: star an article to save it, "
-                    "and follow publishers to fill folders."
-                )
+                set_state(f"label:{_label_name(stream.key)}", adding)
             else:
                 raise protocol.ProtocolError(f"{stream.kind} cannot be added to or removed from an item.")
     return changes

@@ -115,7 +115,7 @@ def test_a_post_without_the_header_may_carry_the_auth_token_as_t(client, world):
             404,
             "No publisher or feed here is feed/https://nowhere.example/feed.xml.",
         ),
-        ("user/-/label/Sports", 404, "You follow no publisher in a folder named 'Sports'."),
+        ("user/-/label/Sports", 404, "You have no folder or label named 'Sports'."),
         ("user/-/state/com.google/nonsense", 400, "Unknown stream: 'user/-/state/com.google/nonsense'."),
         ("splat", 400, "Unknown stream: 'splat'."),
     ],
@@ -221,11 +221,15 @@ def test_a_huge_batch_is_refused_at_the_cap_and_served_below_it(client, world):
     assert (response.status_code, response.content.decode()) == (400, views.TOO_MANY_ITEMS)
 
 
-def test_labels_and_contradictions_in_edit_tag_are_400(client, world):
+def test_bad_tags_and_contradictions_in_edit_tag_are_400(client, world):
     _, post = authed(client, world)
     i = world.articles["gv1"].pk
-    response = post("/reader/api/0/edit-tag", {"i": i, "a": "user/-/label/Later"})
-    assert response.status_code == 400
+    response = post("/reader/api/0/edit-tag", {"i": i, "a": "user/-/label/" + "x" * 101})
+    assert (response.status_code, response.content.decode()) == (400, "A label is 1 to 100 characters long.")
+    response = post("/reader/api/0/edit-tag", {"i": i, "a": "user/-/state/com.google/reading-list"})
+    assert (response.status_code, response.content.decode()) == (
+        400, "reading-list cannot be added to or removed from an item.",
+    )  # fmt: skip
     response = post("/reader/api/0/edit-tag", [("i", i), ("a", protocol.READ), ("r", protocol.READ)])
     assert (response.status_code, response.content.decode()) == (400, "One request cannot both add and remove read.")
     response = post("/reader/api/0/edit-tag", {"i": i})

@@ -359,3 +359,25 @@ def test_subscribe_and_unsubscribe_to_a_catalogue_publisher(client, world):
     assert Follow.objects.filter(user=world.user, publisher=ut).exists()
     response = nb.post("/reader/api/0/subscription/quickadd", "quickadd=https://unfollowed-times.example/feed.xml")
     assert json.loads(response.content)["streamId"] == f"feed/{ut.pk}"
+
+
+def test_labels_on_items_as_freshrss_keeps_them(client, world):
+    """edit-tag a=user/-/label/<name> labels items (FreshRSS editTag); the label is a tag beside the folders."""
+    a = world.articles
+    c = Client(client, world.auth(client))
+    ut1, gv2 = a["ut1"], a["gv2"]
+    body = f"i={long_id(ut1)}&i={long_id(gv2)}&a=user/-/label/Read later&T=x"
+    assert c.post("/reader/api/0/edit-tag", body).content == b"OK"
+    tags = c.get("/reader/api/0/tag/list", output="json").json()["tags"]
+    assert tags[-1] == {"id": "user/-/label/Read later", "label": "Read later", "type": "tag"}
+    ids = c.get("/reader/api/0/stream/items/ids", s="user/-/label/Read later").json()["itemRefs"]
+    assert [ref["id"] for ref in ids] == [str(ut1.pk), str(gv2.pk)]  # newest first
+    items = c.post("/reader/api/0/stream/items/contents", f"i={ut1.pk}").json()["items"]
+    assert items[0]["categories"] == ["user/-/label/Europe", "user/-/label/Read later"]  # not followed: no reading-list
+    counts = {
+        row["id"]: row["count"] for row in c.get("/reader/api/0/unread-count", output="json").json()["unreadcounts"]
+    }
+    assert counts["user/-/label/Read later"] == 2
+    assert c.post("/reader/api/0/edit-tag", f"i={ut1.pk}&r=user/-/label/Read later").content == b"OK"
+    ids = c.get("/reader/api/0/stream/items/ids", s="user/-/label/Read later").json()["itemRefs"]
+    assert [ref["id"] for ref in ids] == [str(gv2.pk)]

@@ -26,13 +26,13 @@ def grow(world, publishers: int, articles_each: int, start: int = 0) -> None:
 # (path, params, queries): the sign-in check is one query, and each endpoint a fixed number after it.
 ENDPOINTS = [
     ("/reader/api/0/subscription/list", {"output": "json"}, 4),  # token, follows+publishers, folders, feed URLs
-    ("/reader/api/0/tag/list", {"output": "json"}, 3),  # token, follows, folders
-    ("/reader/api/0/unread-count", {"output": "json"}, 4),  # token, follows, folders, counts
+    ("/reader/api/0/tag/list", {"output": "json"}, 4),  # token, follows, folders, labels
+    ("/reader/api/0/unread-count", {"output": "json"}, 5),  # token, follows, folders, counts, label counts
     ("/reader/api/0/stream/items/ids", {"s": protocol.READING_LIST, "n": "1000"}, 2),  # token, page
     ("/reader/api/0/stream/items/ids", {"s": protocol.STARRED, "xt": protocol.READ}, 2),
-    # token, page, publishers, read marks, saves, follows, folders
-    ("/reader/api/0/stream/contents/user/-/state/com.google/reading-list", {"n": "1000"}, 7),
-    ("/reader/atom/user/-/label/Folder 0", {"n": "1000"}, 9),  # and the label's follows and folders
+    # token, page, publishers, read marks, saves, labels, follows, folders
+    ("/reader/api/0/stream/contents/user/-/state/com.google/reading-list", {"n": "1000"}, 8),
+    ("/reader/atom/user/-/label/Folder 0", {"n": "1000"}, 10),  # and the label stream's follows and folders
 ]
 
 
@@ -55,8 +55,8 @@ def test_items_contents_queries_do_not_grow_with_the_batch(client, world, django
     header = {"HTTP_AUTHORIZATION": f"GoogleLogin auth={world.auth(client)}"}
     grow(world, publishers=4, articles_each=5)
     ids = "&".join(f"i={pk}" for pk in SavedArticle.objects.values_list("article_id", flat=True))
-    # token, articles with publishers, read marks, saves, follows, folders
-    with django_assert_num_queries(6):
+    # token, articles with publishers, read marks, saves, labels, follows, folders
+    with django_assert_num_queries(7):
         response = client.post(
             "/reader/api/0/stream/items/contents", ids, content_type="application/x-www-form-urlencoded", **header
         )
