@@ -305,3 +305,21 @@ def test_tokens_have_the_protocol_shape(world):
     assert "=" not in token and token.startswith(f"{app_password.pk}/")
     assert len(auth.action_token(token)) == 57
     assert app_password.digest != world.secret and len(app_password.digest) == 64
+
+
+def test_parts_not_served_and_edits_refused_are_said_plainly(client, world):
+    get, post = authed(client, world)
+    for path in ("/reader/api/0/rename-tag", "/reader/api/0/disable-tag", "/reader/api/0/subscription/export"):
+        response = post(path, "s=user/-/label/Europe&dest=user/-/label/Elsewhere")
+        assert (response.status_code, response.content.decode()) == (
+            501, "Tidings does not serve this part of the Google Reader API.",
+        )  # fmt: skip
+    dp = world.publishers["dp"]
+    response = post("/reader/api/0/subscription/edit", f"s=feed/{dp.pk}&ac=edit&t=My Planet")
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "Tidings does not rename subscriptions or move them between folders: "
+        "names and folders come from the catalogue.",
+    )
+    response = get("/reader/api/0/edit-tag", i=world.articles["gv1"].pk, a=protocol.READ)
+    assert (response.status_code, response["Allow"]) == (405, "POST")
