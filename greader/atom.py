@@ -5,6 +5,7 @@ newsboat takes an entry's read state from <category scheme="http://www.google.co
 unread again on the server is unread in newsboat after its next reload.
 """
 
+import re
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
@@ -19,10 +20,18 @@ def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Characters XML 1.0 forbids even escaped; one in a title would make newsboat drop the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _xml_text(v) for k, v in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = _xml_text(text)
     return element
 
 

@@ -323,3 +323,19 @@ def test_parts_not_served_and_edits_refused_are_said_plainly(client, world):
     )
     response = get("/reader/api/0/edit-tag", i=world.articles["gv1"].pk, a=protocol.READ)
     assert (response.status_code, response["Allow"]) == (405, "POST")
+
+
+def test_client_login_by_get_is_refused_so_passwords_stay_out_of_urls(client, world):
+    response = client.get("/accounts/ClientLogin", {"Email": "ana", "Passwd": world.secret})
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+
+
+def test_a_control_character_in_a_title_costs_the_character_not_the_atom_feed(client, world):
+    import xml.etree.ElementTree as ET
+
+    gv = world.publishers["gv"]
+    make_article(gv, "Bell\x07 rings\x0b twice", hours_ago=0.2)
+    get, _ = authed(client, world)
+    root = ET.fromstring(get(f"/reader/atom/feed/{gv.pk}").content)
+    titles = [e.text for e in root.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")]
+    assert titles[0] == "Bell rings twice" and len(titles) == 5

@@ -30,9 +30,9 @@ ENDPOINTS = [
     ("/reader/api/0/unread-count", {"output": "json"}, 5),  # token, follows, folders, counts, label counts
     ("/reader/api/0/stream/items/ids", {"s": protocol.READING_LIST, "n": "1000"}, 2),  # token, page
     ("/reader/api/0/stream/items/ids", {"s": protocol.STARRED, "xt": protocol.READ}, 2),
-    # token, page, publishers, read marks, saves, labels, follows, folders
-    ("/reader/api/0/stream/contents/user/-/state/com.google/reading-list", {"n": "1000"}, 8),
-    ("/reader/atom/user/-/label/Folder 0", {"n": "1000"}, 10),  # and the label stream's follows and folders
+    # token, page with publishers, read marks, saves, labels, follows, folders
+    ("/reader/api/0/stream/contents/user/-/state/com.google/reading-list", {"n": "1000"}, 7),
+    ("/reader/atom/user/-/label/Folder 0", {"n": "1000"}, 9),  # and the label stream's follows and folders
 ]
 
 
