@@ -381,3 +381,20 @@ def test_labels_on_items_as_freshrss_keeps_them(client, world):
     assert c.post("/reader/api/0/edit-tag", f"i={ut1.pk}&r=user/-/label/Read later").content == b"OK"
     ids = c.get("/reader/api/0/stream/items/ids", s="user/-/label/Read later").json()["itemRefs"]
     assert [ref["id"] for ref in ids] == [str(gv2.pk)]
+
+
+def test_items_contents_by_get_and_mark_all_as_read_without_a_time(client, world):
+    """FreshRSS and Miniflux take i= in a GET too (Liferea, older clients); ts= left out means "up to now"."""
+    a = world.articles
+    c = Client(client, world.auth(client))
+    response = c.client.get(
+        f"/reader/api/0/stream/items/contents?output=json&i={a['gv1'].pk}&i={long_id(a['dp1'])}",
+        HTTP_AUTHORIZATION=f"GoogleLogin auth={c.token}",
+    )
+    assert [item["title"] for item in response.json()["items"]] == [
+        "Volunteers map the flood",
+        "Council votes on the bridge",
+    ]
+    assert c.post("/reader/api/0/mark-all-as-read", f"s={protocol.READING_LIST}&T=x").content == b"OK"
+    assert c.get("/reader/api/0/unread-count", output="json").json()["max"] == 0
+    assert ReadMark.objects.filter(user=world.user).count() == 5
