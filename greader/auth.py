@@ -15,6 +15,8 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from .models import AppPassword
@@ -68,6 +70,16 @@ def check_login(username: str, secret: str) -> AppPassword | None:
     if name not in {found.username_lower, found.email_lower}:
         return None
     return found
+
+
+def throttle_name(login: str) -> str:
+    """The name failed sign-ins are counted under: the account's username whether the client sent it or the
+    account's e-mail address (else the two would each get their own allowance of guesses), else what was sent."""
+    login = login.strip()
+    if not login or len(login) > 254:
+        return login
+    user = get_user_model().objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).only("username").first()
+    return user.username if user else login
 
 
 def check_auth_token(token: str) -> AppPassword | None:

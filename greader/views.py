@@ -124,11 +124,11 @@ def client_login(request: HttpRequest) -> HttpResponse:
         form = Form(request)
     except ValueError:
         return text("Bad Request", 400)
-    username = (form.get("Email") or "").strip()
-    address = throttle.client_address(request)
+    login = (form.get("Email") or "").strip()
+    username, address = auth.throttle_name(login), throttle.client_address(request)
     if throttle.is_blocked(username, address):
         return text(throttle.TOO_MANY_MESSAGE, 429, headers={"Retry-After": str(throttle.WINDOW_SECONDS)})
-    app_password = auth.check_login(username, form.get("Passwd") or "")
+    app_password = auth.check_login(login, form.get("Passwd") or "")
     if app_password is None:
         throttle.record_failure(username, address)
         logger.warning("greader sign-in failed", extra={"address": address})

@@ -67,6 +67,14 @@ def test_failed_sign_ins_are_throttled_even_for_the_right_password(client, world
     assert throttle.is_blocked("ana", None)
 
 
+def test_guesses_by_username_and_by_email_address_share_one_allowance(client, world):
+    for _ in range(3):
+        assert login(client, "ana@example.org", "wrong-wrong-wrong-wrong").status_code == 401
+    for _ in range(throttle.FAILURES_PER_USERNAME - 3):
+        assert login(client, "Ana", "wrong-wrong-wrong-wrong").status_code == 401
+    assert login(client, "ana", world.secret).status_code == 429
+
+
 def test_app_password_ignores_dashes_and_case_as_typed_on_a_phone(client, world):
     typed = world.secret.replace("-", "").upper()
     assert login(client, "ANA", typed).status_code == 200
