@@ -38,6 +38,10 @@ $(VENV)/.reference: $(STAMP)
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
 
+# The Google Reader API is tested with a real client: Debian's newsboat in its FeedHQ mode (greader/tests).
+/usr/bin/newsboat:
+	apt-get update -qq && apt-get install -y -qq newsboat
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,10 +52,10 @@ format: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(STAMP) $(VENV)/.reference /usr/bin/chromium
+test-sqlite: $(STAMP) $(VENV)/.reference /usr/bin/chromium /usr/bin/newsboat
 	TIDINGS_DATA_DIR=$(CURDIR)/var/test-sqlite DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
 
-test-postgres: $(STAMP) $(VENV)/.reference /usr/bin/chromium
+test-postgres: $(STAMP) $(VENV)/.reference /usr/bin/chromium /usr/bin/newsboat
 	TIDINGS_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -m 'not mirror'
 
 bench: $(STAMP)

@@ -8,6 +8,9 @@ DATABASE_URL           default sqlite:///<data dir>/tidings.sqlite3; postgres://
 TIDINGS_ALLOW_PRIVATE_HOSTS  comma-separated hosts the fetcher may reach although they are private
                        (tests and local mirrors use 127.0.0.1)
 TIDINGS_ALLOWED_HOSTS  comma-separated host names served (default: localhost, 127.0.0.1)
+TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own through a feed-reader app
+                       (Google Reader API quickadd and subscribe); off by default, so only the operator adds
+                       feeds and readers follow publishers from the catalogue
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
 TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
@@ -79,6 +82,8 @@ ALLOW_PRIVATE_HOSTS = frozenset(
     h.strip().lower() for h in os.environ.get("TIDINGS_ALLOW_PRIVATE_HOSTS", "").split(",") if h.strip()
 )
 MODELS_DIR = DATA_DIR / "models"
+# Readers may add feeds of their own from a feed-reader app (Google Reader API quickadd and subscribe).
+READERS_MAY_ADD_FEEDS = os.environ.get("TIDINGS_READERS_ADD_FEEDS", "") == "1"
 # "off" stops ingest after extraction: no vectors, stories, hashtags, related lists or key points
 # (a feed reader on small hardware; also how bench/pipeline.py measures the foundation alone).
 STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
@@ -151,6 +156,7 @@ INSTALLED_APPS = [
     "readers",
     "search",
     "web",
+    "greader",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("", include("readers.urls")),
     path("", include("search.urls")),
+    path("", include("greader.urls")),
     path("", include("web.urls")),
 ]
