@@ -115,14 +115,24 @@ def _new_article(feed, entry: _Entry, now: datetime) -> Article:
         title=_title(parsed.title),
         summary_html_safe=sanitizing.clean_html(parsed.summary, base_url=parsed.link),
         feed_content_html_safe=sanitizing.clean_html(parsed.content, base_url=parsed.link),
-        byline=collapse_whitespace(parsed.author)[:300],
+        byline=_byline(parsed.author),
         image_url=canonical.http_url_or_none(parsed.image_url) or "",
         published_at=min(published, now),
     )
 
 
+def _plain(text: str) -> str:
+    # PostgreSQL refuses NUL in text, and one refused row would fail the whole feed's batch (a JSON Feed
+    # can carry "\u0000" in any string).
+    return collapse_whitespace((text or "").replace("\x00", ""))
+
+
 def _title(text: str) -> str:
-    return collapse_whitespace(text)[:TITLE_MAX] or UNTITLED
+    return _plain(text)[:TITLE_MAX] or UNTITLED
+
+
+def _byline(text: str) -> str:
+    return _plain(text)[:300]
 
 
 def _update_changed_titles(prepared: list[_Entry], known_by_guid: dict[str, int]) -> int:
@@ -165,8 +175,8 @@ def record_extraction(article_id: int, *, extracted, body_html_safe: str, now: d
     if canonical_url:
         fields["canonical_url"] = canonical_url
     article = Article.objects.only("byline", "image_url", "title").get(pk=article_id)
-    if not article.byline and extracted.byline:
-        fields["byline"] = extracted.byline[:300]
+    if not article.byline and _byline(extracted.byline):
+        fields["byline"] = _byline(extracted.byline)
     image_url = canonical.http_url_or_none(extracted.image_url)
     if not article.image_url and image_url:
         fields["image_url"] = image_url

@@ -65,13 +65,19 @@ def test_search_snippets_escape_every_payload():
             assert shown == f"<mark>{html.escape(payload)}</mark>"
 
 
+def _storable(payloads: tuple[str, ...]) -> tuple[str, ...]:
+    """PostgreSQL refuses NUL in text, so the pipeline drops it before writing (articles.actions); here too.
+    The NUL spellings of script URLs are checked without a database above."""
+    return tuple(dict.fromkeys(p.replace("\x00", "") for p in payloads))
+
+
 def _store(payloads: tuple[str, ...]) -> tuple[list[int], list[int], list[str], list[str]]:
     """One story per batch of payloads; returns article ids, story ids, publisher slugs, unsanitizable."""
     now = timezone.now()
     reader = User.objects.create_user("hostile-reader", "r@example.org", "a long enough password 1")
     unsanitizable: list[str] = []
     article_ids, story_ids, slugs = [], [], []
-    urls = url_payloads()
+    urls = _storable(url_payloads())
     for n, start in enumerate(range(0, len(payloads), BATCH)):
         batch = payloads[start : start + BATCH]
         url_payload = urls[n % len(urls)]
@@ -116,7 +122,7 @@ def _store(payloads: tuple[str, ...]) -> tuple[list[int], list[int], list[str], 
 
 @pytest.mark.django_db(transaction=True)
 def test_thousands_of_payloads_render_inert_in_chromium(browser, live_server):  # noqa: F811
-    payloads = all_payloads()
+    payloads = _storable(all_payloads())
     assert len(payloads) > 2400
     article_ids, story_ids, slugs, unsanitizable = _store(payloads)
     assert len(unsanitizable) < 40  # reported, see the module docstring
