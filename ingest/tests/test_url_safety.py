@@ -273,3 +273,16 @@ def test_the_article_writer_checks_links_and_page_urls_again(settings):
     article_actions.record_extraction(article.pk, extracted=Extracted(), body_html_safe="<p>Text</p>", now=now)
     article.refresh_from_db()
     assert (article.canonical_url, article.image_url) == ("https://example.org/b", "")
+
+
+@pytest.mark.django_db
+def test_the_feed_writer_takes_only_web_addresses():
+    """OPML parsing already refuses them; the writer refuses them too, whoever calls it."""
+    result = source_actions.import_feeds(
+        [
+            opml.OpmlFeed("javascript:alert(1)", "Bad", "", "", "", "", "", "", "Bad"),
+            opml.OpmlFeed("https://example.org/feed.xml", "Good", "JaVaScRiPt:alert(1)", "", "", "", "", "", "Good"),
+        ]
+    )
+    assert (result.feeds_created, result.publishers_created) == (1, 1)
+    assert list(Feed.objects.values_list("url", "publisher__site_url")) == [("https://example.org/feed.xml", "")]
