@@ -118,7 +118,7 @@ def http_url_or_none(url: object, base: str = "") -> str | None:
         if base is None:
             return None
         try:
-            cleaned = urljoin(base, cleaned)
+            cleaned = _whatwg_clean(urljoin(base, cleaned))  # joining can leave a space at the end
         except ValueError:  # e.g. an invalid IPv6 literal
             return None
         if _scheme(cleaned) not in WEB_SCHEMES:
