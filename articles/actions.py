@@ -1,6 +1,7 @@
 """The only writer of articles. Writes are narrow (update_fields / .update()) and idempotent:
 the database's unique constraints, not Python checks, decide what already exists."""
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,9 +99,14 @@ def _insert_new(feed, entries: list[_Entry], now: datetime) -> list[int]:
 def _prepare(entries: Sequence[ParsedEntry]) -> tuple[list[_Entry], int]:
     prepared, skipped, seen = [], 0, set()
     for entry in entries:
-        if not entry.link:
+        # The parser already refused non-web links; checked again here because this is the last step
+        # before a link becomes an href on every page (a javascript: URL stored is stored XSS).
+        link = canonical.http_url_or_none(entry.link)
+        if link is None:
             skipped += 1
             continue
+        if link != entry.link:
+            entry = dataclasses.replace(entry, link=link)
         guid_hash = canonical.guid_hash(entry.guid or entry.link)
         if guid_hash in seen:
             continue
@@ -130,14 +136,24 @@ def _new_article(feed, entry: _Entry, now: datetime) -> Article:
         title=_title(parsed.title),
         summary_html_safe=sanitizing.clean_html(parsed.summary, base_url=parsed.link),
         feed_content_html_safe=sanitizing.clean_html(parsed.content, base_url=parsed.link),
-        byline=collapse_whitespace(parsed.author)[:300],
-        image_url=parsed.image_url[:2000],
+        byline=_byline(parsed.author),
+        image_url=canonical.http_url_or_none(parsed.image_url) or "",
         published_at=min(published, now),
     )
 
 
+def _plain(text: str) -> str:
+    # PostgreSQL refuses NUL in text, and one refused row would fail the whole feed's batch (a JSON Feed
+    # can carry "\u0000" in any string).
+    return collapse_whitespace((text or "").replace("\x00", ""))
+
+
 def _title(text: str) -> str:
-    return collapse_whitespace(text)[:TITLE_MAX] or UNTITLED
+    return _plain(text)[:TITLE_MAX] or UNTITLED
+
+
+def _byline(text: str) -> str:
+    return _plain(text)[:300]
 
 
 def _update_changed_titles(prepared: list[_Entry], known_by_guid: dict[str, int]) -> int:
@@ -176,13 +192,15 @@ def record_extraction(article_id: int, *, extracted, body_html_safe: str, now: d
         "language": extracted.language[:16],
         "status": Article.Status.READY,
     }
-    if extracted.canonical_url:
-        fields["canonical_url"] = extracted.canonical_url[:2000]
+    canonical_url = canonical.http_url_or_none(extracted.canonical_url)
+    if canonical_url:
+        fields["canonical_url"] = canonical_url
     article = Article.objects.only("byline", "image_url", "title").get(pk=article_id)
-    if not article.byline and extracted.byline:
-        fields["byline"] = extracted.byline[:300]
-    if not article.image_url and extracted.image_url:
-        fields["image_url"] = extracted.image_url[:2000]
+    if not article.byline and _byline(extracted.byline):
+        fields["byline"] = _byline(extracted.byline)
+    image_url = canonical.http_url_or_none(extracted.image_url)
+    if not article.image_url and image_url:
+        fields["image_url"] = image_url
     if article.title == UNTITLED and extracted.title:
         fields["title"] = _title(extracted.title)
     Article.objects.filter(pk=article_id).update(**fields)

@@ -14,7 +14,9 @@ what it does well: the registrable domain (public suffix list) in ``same_site``.
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import unquote, urlsplit, urlunsplit
+import html
+import re
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from courlan import extract_domain
 
@@ -68,6 +70,73 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PARAM_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "ga_")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Longest URL stored (the URL columns are 2,000 characters; PostgreSQL refuses a longer value, and
+# one item's refusal must never fail the feed's whole batch).
+MAX_URL_LENGTH = 2000
+WEB_SCHEMES = frozenset({"http", "https"})
+# What the WHATWG URL parser strips from both ends (C0 controls and space) and removes anywhere
+# (ASCII tab and newline) before it reads a scheme: browsers read "\x01 java\tscript:" as javascript:.
+_C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
+def _whatwg_clean(url: str) -> str:
+    return _TAB_OR_NEWLINE.sub("", url.strip(_C0_OR_SPACE))
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme a browser would read from an already-cleaned URL (lower case), or None if relative."""
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
+def http_url_or_none(url: object, base: str = "") -> str | None:
+    """``url`` as an absolute http(s) URL, resolved against ``base``; None for anything else.
+
+    Every URL that comes from outside (feed items, pages, OPML, discovery, redirects) passes through
+    here before it is stored, and templates check again with the ``safe_url`` filter. The scheme is
+    read the way a browser reads it (WHATWG URL standard): leading and trailing C0 controls and spaces
+    stripped, tabs and newlines removed anywhere, case ignored. A value that still holds HTML entities
+    (a double-escaped feed) is also read once unescaped, so ``&#106;avascript:`` never gets through
+    to any later decoder. Relative references need an http(s) ``base``; the result is refused if it
+    is longer than MAX_URL_LENGTH or has no host. Remaining control characters are percent-encoded.
+    """
+    if not isinstance(url, str):
+        return None
+    cleaned = _whatwg_clean(url)
+    if not cleaned:
+        return None
+    unescaped = _whatwg_clean(html.unescape(cleaned)) if "&" in cleaned else cleaned
+    schemes = {_scheme(cleaned), _scheme(unescaped)}
+    if schemes - WEB_SCHEMES - {None}:
+        return None  # javascript:, data:, vbscript:, file:, mailto:, ...
+    if _scheme(cleaned) is None:
+        base = http_url_or_none(base) if base else None
+        if base is None:
+            return None
+        try:
+            cleaned = _whatwg_clean(urljoin(base, cleaned))  # joining can leave a space at the end
+        except ValueError:  # e.g. an invalid IPv6 literal
+            return None
+        if _scheme(cleaned) not in WEB_SCHEMES:
+            return None
+    else:
+        scheme = _scheme(cleaned)
+        cleaned = scheme + cleaned[len(scheme) :]
+    cleaned = _CONTROLS.sub(lambda m: f"%{ord(m.group()):02X}", cleaned)
+    if len(cleaned) > MAX_URL_LENGTH:
+        return None
+    try:
+        parts = urlsplit(cleaned)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return cleaned
 
 
 def is_tracking_param(name: str) -> bool:

@@ -18,14 +18,14 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.htmlprocessing import convert_to_html
 
-from ingest import boilerplate
+from ingest import boilerplate, canonical
 
 LOGGER = logging.getLogger(__name__)
 
@@ -570,8 +570,8 @@ def _language(root, metas: dict[str, str]) -> str:
 
 
 def _absolute(href: str, base: str) -> str:
-    href = (href or "").strip()
-    return urljoin(base, href) if href else ""
+    """An http(s) URL (canonical link, lead image) resolved against the page, or "" for any other scheme."""
+    return canonical.http_url_or_none(href, base) or ""
 
 
 __all__ = ["ExtractedArticle", "ExtractionError", "extract"]

@@ -33,6 +33,8 @@ import httpcore
 import httpx
 from protego import Protego
 
+from ingest import canonical
+
 __all__ = [
     "DEFAULT_OPTIONS",
     "BlockedAddressError",
@@ -609,6 +611,12 @@ def _exchange(
             return _Hop(response.status_code, response.headers, body, None)
     except BlockedAddressError as exc:
         raise FetchError(Reason.BLOCKED, str(exc), url=str(url)) from exc
+    except httpx.InvalidURL as exc:  # httpx reads a redirect's Location even when not following it
+        raise FetchError(
+            Reason.INVALID_URL,
+            "The server redirected to an address that is not a web (http or https) address.",
+            url=str(url),
+        ) from exc
     except httpx.HTTPError as exc:
         raise _map_transport_error(exc, str(url), options) from exc
     finally:
@@ -617,8 +625,17 @@ def _exchange(
 
 def _next_url(current: httpx.URL, location: str, options: FetchOptions) -> httpx.URL:
     """Resolve a (possibly relative) Location against the current URL, and check it."""
+    # Read the Location as a browser would (tabs, newlines, control characters, scheme case): the final
+    # address is stored and shown, so it must be the one helper's http(s) URL like every other.
+    checked = canonical.http_url_or_none(location, str(current))
+    if checked is None:
+        raise FetchError(
+            Reason.INVALID_URL,
+            f"The server redirected to an address that is not a web (http or https) address ({location[:200]!r}).",
+            url=str(current),
+        )
     try:
-        target = current.join(location)
+        target = current.join(checked)
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(
             Reason.INVALID_URL,

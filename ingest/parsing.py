@@ -34,6 +34,8 @@ import fastfeedparser
 import feedparser
 from lxml import etree
 
+from ingest import canonical
+
 # A feed may list thousands of items (archives, podcasts with every episode since 2005). One
 # refresh must not flood extraction and clustering with 10,000 articles, and no news feed needs
 # more than a few hundred; the newest MAX_ENTRIES by date are kept and the rest counted as dropped.
@@ -172,17 +174,20 @@ def _iso_datetime(value: Any, now: datetime) -> datetime | None:
 
 
 def _absolute(url: Any, base: str) -> str:
-    if not isinstance(url, str):
-        return ""
-    url = url.strip()
-    if not url:
-        return ""
-    if not base or (url.startswith(("https://", "http://")) and "/." not in url):
-        return url  # already absolute (urljoin would only remove dot segments)
+    """An http(s) URL resolved against ``base``, or "" for anything else (javascript:, data:, junk):
+    an entry without a usable link is skipped and counted, its feed goes on."""
+    return canonical.http_url_or_none(url, base) or ""
+
+
+def _resolved_guid(guid: str, base: str) -> str:
+    """A permalink guid resolved against the base as feedparser resolves it. A guid is identity, not
+    a link shown to readers: any scheme (urn:, tag:) stays as written."""
+    if not base or (guid.startswith(("https://", "http://")) and "/." not in guid):
+        return guid
     try:
-        return urljoin(base, url)
-    except ValueError:  # e.g. an invalid IPv6 literal in the feed's link
-        return url
+        return urljoin(base, guid)
+    except ValueError:  # e.g. an invalid IPv6 literal in the guid
+        return guid
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -231,7 +236,7 @@ def _make_entry(
     if not summary.strip():
         summary = content  # as feedparser does: an entry with only full content uses it as summary
     guid = guid.strip() if isinstance(guid, str) else ""
-    enclosures = tuple(enclosures)
+    enclosures = tuple(e for e in enclosures if e.url)  # "" when its URL was not http(s)
     # RSS 1.0's dc:date and Atom's required <updated> are the only dates many feeds give.
     published, updated = published or updated, updated or published
     if not image_url:
@@ -493,8 +498,8 @@ def _fast_guid_and_link(raw: Mapping[str, Any], item: etree._Element, fmt: str, 
     else:
         permalink = fmt == "atom10"
     if guid and permalink:
-        guid = _absolute(guid, base_url)
-        link = link or guid
+        guid = _resolved_guid(guid, base_url)
+        link = link or _absolute(guid, base_url)
     return guid, link
 
 

@@ -122,7 +122,10 @@ def _warnings(parsed: parsing.ParsedFeed, upsert) -> str:
     if parsed.bozo:
         notes.append(parsed.bozo_message or "The feed is not well-formed, but its entries could be read.")
     if upsert.skipped_without_link:
-        notes.append(f"{upsert.skipped_without_link} entries had no link and were skipped.")
+        notes.append(
+            f"{upsert.skipped_without_link} entries had no link, or a link that is not a web (http or https)"
+            " address, and were skipped."
+        )
     if parsed.entries_dropped:
         notes.append(
             f"The feed lists {len(parsed.entries) + parsed.entries_dropped} entries; only the newest "

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from core import clock
 from core.text import unique_slug
-from ingest import fetching
+from ingest import canonical, fetching
 
 from . import discovery, opml
 from .models import Feed, Publisher
@@ -33,6 +33,8 @@ def import_feeds(feeds: list[opml.OpmlFeed]) -> ImportResult:
     now = clock.now()
     with transaction.atomic():
         for item in feeds:
+            if canonical.http_url_or_none(item.feed_url) != item.feed_url:
+                continue  # parse_opml and add_feed give only http(s) URLs; any other caller is checked here
             publisher, made = _publisher_for(item)
             publishers_created += made
             _, feed_made = Feed.objects.get_or_create(
@@ -60,7 +62,7 @@ def _publisher_for(item: opml.OpmlFeed) -> tuple[Publisher, bool]:
     publisher = Publisher.objects.create(
         name=name,
         slug=unique_slug(name, lambda s: Publisher.objects.filter(slug=s).exists()),
-        site_url=item.site_url[:2000],
+        site_url=canonical.http_url_or_none(item.site_url) or "",
         country=item.country[:64],
         language=item.language[:16],
         licence=(item.licence or "All rights reserved (excerpt only)")[:200],

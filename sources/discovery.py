@@ -17,6 +17,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
+from ingest import canonical
+
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
 JSON_FEED = "application/feed+json"
@@ -88,7 +90,7 @@ def find_feed_links(html: str | bytes, *, base_url: str) -> list[FeedLink]:
     for element in document.iter("base"):
         href = (element.get("href") or "").strip()
         if href:
-            base = urljoin(base_url, href)
+            base = canonical.http_url_or_none(href, base_url) or base_url  # a javascript: base is ignored
             break
 
     links: list[FeedLink] = []
@@ -132,11 +134,9 @@ def _feed_media_type(type_attribute: str) -> str | None:
 
 
 def _absolute(base: str, href: str) -> str | None:
-    url, _fragment = urldefrag(urljoin(base, href))
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None  # javascript:, data:, feed: pseudo-schemes and the like
-    return url
+    """An http(s) URL without fragment, or None (javascript:, data:, feed: pseudo-schemes and the like)."""
+    url = canonical.http_url_or_none(href, base)
+    return urldefrag(url)[0] if url else None
 
 
 def _is_comment_feed(link: FeedLink) -> bool:

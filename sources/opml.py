@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from lxml import etree
+
+from ingest import canonical
 
 TIDINGS_NS = "https://tidings.example/opml"
 
@@ -39,7 +40,6 @@ DEFAULT_DISPLAY = DISPLAY_EXCERPT
 
 _NOT_OPML = "This file is not an OPML subscription list."
 _ENTITIES = "This OPML file declares XML entities, which Tidings does not read for safety."
-_FEED_SCHEMES = frozenset({"http", "https"})
 
 
 class OpmlError(ValueError):
@@ -136,12 +136,10 @@ def _clean(text: str) -> str:
 
 def _feed_from_outline(outline: etree._Element, folder: str) -> OpmlFeed | None:
     attrs = _plain_attrs(outline)
-    feed_url = attrs.get("xmlurl", "").strip()
-    if urlsplit(feed_url).scheme.lower() not in _FEED_SCHEMES or not urlsplit(feed_url).netloc:
-        return None
-    site_url = attrs.get("htmlurl", "").strip()
-    if site_url and urlsplit(site_url).scheme.lower() not in _FEED_SCHEMES:
-        site_url = ""
+    feed_url = canonical.http_url_or_none(attrs.get("xmlurl", ""))
+    if feed_url is None:
+        return None  # javascript:, data:, file:, relative: nothing Tidings may fetch or link to
+    site_url = canonical.http_url_or_none(attrs.get("htmlurl", "")) or ""
     title = _clean(attrs.get("title") or attrs.get("text") or "") or feed_url
     category = folder or _category_attribute(attrs.get("category", ""))
 

@@ -21,6 +21,12 @@ TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:co
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 TIDINGS_KEEP_ARTICLES_DAYS  delete articles published longer ago than this, in the background (at least 7;
                        saved and commented articles are kept); unset: articles are kept for ever
+TIDINGS_BEHIND_TLS_PROXY  "1" when a proxy in front terminates TLS and sets X-Forwarded-Proto (trusted as
+                       HTTPS; only behind a proxy that always sets or strips that header)
+TIDINGS_HSTS_SECONDS   production: how long browsers must use HTTPS only (default 31536000, a year)
+TIDINGS_HSTS_INCLUDE_SUBDOMAINS  production: "0" to leave subdomains out of HSTS (default "1")
+TIDINGS_HSTS_PRELOAD   production: "0" to leave "preload" out of the HSTS header (default "1")
+TIDINGS_CSP_REPORTS_PER_MINUTE  Content-Security-Policy violation reports logged per process a minute (default 30)
 """
 
 import os
@@ -29,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # ONNX Runtime writes a telemetry device id under ~/.cache when imported, unless told not to.
@@ -141,6 +148,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    "ninja",  # the API's docs page then uses its bundled scripts, not a CDN the CSP would refuse
     "django_tasks",
     "django_tasks_db",
     "tidings",
@@ -168,6 +177,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "tidings.urls"
@@ -242,6 +252,48 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 if ENVIRONMENT == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HTTPS only: plain-HTTP requests are redirected, and browsers are told to never ask over HTTP again
+    # (a year, subdomains included, so they cannot be used to strip TLS either).
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("TIDINGS_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("TIDINGS_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    # "preload" in the header only allows the operator to submit the domain to browsers' preload list
+    # (hstspreload.org); nothing happens until they do. TIDINGS_HSTS_PRELOAD=0 leaves it out, an
+    # explicit choice, so Django's deploy check stops asking for it.
+    SECURE_HSTS_PRELOAD = os.environ.get("TIDINGS_HSTS_PRELOAD", "1") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if os.environ.get("TIDINGS_BEHIND_TLS_PROXY", "") == "1":
+    # The proxy in front terminates TLS and says so in X-Forwarded-Proto. Only set this behind a proxy
+    # that always sets (or strips) that header: a client could otherwise claim HTTPS by sending it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp). Pages run only Tidings' own static scripts
+# and styles: no inline script, event-handler attribute or style attribute, so stored markup that
+# slipped past the sanitizer still cannot run. Images come from publishers anywhere on the web (https;
+# plain http too outside production, where pages themselves are served over http).
+CSP_REPORT_PATH = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:"] + ([] if ENVIRONMENT == "production" else ["http:"]),
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "media-src": [NONE],
+        "frame-src": [NONE],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "report-uri": CSP_REPORT_PATH,
+    }
+}
+# Violation reports the endpoint logs per process and minute; beyond that they are only counted.
+CSP_REPORTS_LOGGED_PER_MINUTE = int(os.environ.get("TIDINGS_CSP_REPORTS_PER_MINUTE", "30"))
 
 LOGGING = {
     "version": 1,

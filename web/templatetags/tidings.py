@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from core import clock
+from ingest import canonical
 
 register = template.Library()
 
@@ -34,3 +35,18 @@ def news_time(value: datetime | None, now: datetime | None = None) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter
+def safe_url(value) -> str:
+    """A URL fit for href or src: an http(s) URL (checked by ingest.canonical.http_url_or_none, the
+    one helper every stored URL already passed) or a path on this site; "" for anything else.
+
+    Every href and src built from a variable goes through this filter (a test scans the templates),
+    so a javascript: URL that reached the database by any road still never becomes a link.
+    """
+    if not isinstance(value, str):
+        return ""
+    if value.startswith("/") and not value.startswith(("//", "/\\")) and value.isprintable():
+        return value  # a path on this site: no scheme, no other host
+    return canonical.http_url_or_none(value) or ""

@@ -32,3 +32,9 @@ document.addEventListener("click", (event) => {
   const cited = event.target.closest(".cited[data-quotes]");
   if (cited) highlightQuotes(cited.dataset.quotes.split("|||"));
 });
+
+/* A filter that applies as soon as it changes (the page has a Show button without JavaScript).
+   Listened for here, not in an onchange attribute: the Content-Security-Policy allows no inline script. */
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-submit-on-change]") && event.target.form) event.target.form.submit();
+});
