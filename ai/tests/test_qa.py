@@ -6,12 +6,16 @@ half is gated at the end of this file (floors in tidings/tests/quality_floors.js
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ai.qa import NOT_SAID, analyse_question, answer, can_answer, covered, word_overlap
+from ai.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[2]
 FLOORS = REPO / "tidings" / "tests" / "quality_floors.json"
@@ -169,3 +173,30 @@ def test_word_overlap_weights_rare_words_higher():
     # "earthquake" is in every sentence, "deep" in one: that one has the larger share, and no sentence has none
     assert overlap.argmax() == 1 and overlap[1] > overlap[0] == overlap[2] > 0
     assert np.allclose(word_overlap("How many?", texts), 0)
+
+
+def test_held_out_questions_meet_the_floors(encoder):
+    """The gate: the held-out half of ai/eval, scored in aggregate only (its failures are never shown or read)."""
+    spec = importlib.util.spec_from_file_location("bench_ai_qa", REPO / "bench" / "ai_qa.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up while it loads
+    spec.loader.exec_module(bench)
+    cases = bench.load_cases("heldout")
+    assert (len(cases), sum(c.answerable for c in cases)) == (108, 54)
+    encoded = {}  # six questions an article: its sentences are encoded once
+
+    def ask(case):
+        if case.body not in encoded:
+            sentences = split_sentences(case.body)
+            encoded[case.body] = (sentences, encoder.encode([s.text for s in sentences]))
+        sentences, vectors = encoded[case.body]
+        return answer(case.question, case.title, case.body, encoder=encoder, sentences=sentences,
+                      sentence_vectors=vectors)  # fmt: skip
+
+    tallies, _ = bench.evaluate(ask, cases)
+    figures = tallies["all"].figures()
+    floors = json.loads(FLOORS.read_text())["ask"]
+    assert figures["cited_right"] >= floors["heldout_answerable_cited_right"], round(figures["cited_right"], 3)
+    assert figures["unanswerable_refused"] >= floors["heldout_unanswerable_refused"], round(
+        figures["unanswerable_refused"], 3
+    )
