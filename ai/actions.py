@@ -36,6 +36,14 @@ class AskError(ValueError):
     """The question cannot be answered; the message is for the reader."""
 
 
+class AskRateLimited(AskError):
+    """The reader asked too many questions; ``retry_after`` is the wait in whole seconds (HTTP Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def _encoder():
     return embeddings.get_encoder(settings.MODELS_DIR, threads=settings.ENCODER_THREADS)
 
@@ -166,9 +174,13 @@ def check_ask(article_id: int, question: str, *, reader_keys: list[str]) -> tupl
         raise AskError("This article does not exist.")
     if not _body(article):
         raise AskError("Tidings could not read this article's text, so it cannot answer questions about it.")
+    now = time.time()
     for key in reader_keys:  # per address, and per account when signed in
-        if ratelimit.hit(f"ask:{key}", ASK_LIMITS, now=time.time()) is not None:
-            raise AskError("You have asked many questions in a short time. Please wait a little and try again.")
+        if ratelimit.hit(f"ask:{key}", ASK_LIMITS, now=now) is not None:
+            wait = max(1, ratelimit.wait_seconds(f"ask:{key}", ASK_LIMITS, now=now))
+            raise AskRateLimited(
+                "You have asked many questions in a short time. Please wait a little and try again.", wait
+            )
     return article, question
 
 

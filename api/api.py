@@ -1,6 +1,7 @@
 """The whole JSON API route table (Django Ninja). OpenAPI at /api/docs."""
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Status
 
@@ -67,10 +68,13 @@ def get_article(request, article_id: int):
     }
 
 
-@api.post("/articles/{article_id}/ask", response={200: AnswerOut, 400: ErrorOut})
-def ask(request, article_id: int, payload: QuestionIn):
+@api.post("/articles/{article_id}/ask", response={200: AnswerOut, 400: ErrorOut, 429: ErrorOut})
+def ask(request, response: HttpResponse, article_id: int, payload: QuestionIn):
     try:
         article, question = ai_actions.check_ask(article_id, payload.question, reader_keys=reader_keys(request))
+    except ai_actions.AskRateLimited as exc:
+        response["Retry-After"] = str(exc.retry_after)
+        return Status(429, {"detail": str(exc)})
     except ai_actions.AskError as exc:
         return Status(400, {"detail": str(exc)})
     answer = ai_actions.do_ask(article, question)

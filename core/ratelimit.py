@@ -7,6 +7,7 @@ SQLite's write lock (transactions start IMMEDIATE) or a PostgreSQL advisory lock
 """
 
 import hashlib
+import math
 import random
 from collections.abc import Sequence
 
@@ -45,6 +46,19 @@ def hit(key: str, limits: Sequence[tuple[int, int]], *, now: float) -> int | Non
     if random.random() < SWEEP_SHARE:
         RateEvent.objects.filter(at__lt=now - KEEP_SECONDS).delete()
     return None
+
+
+def wait_seconds(key: str, limits: Sequence[tuple[int, int]], *, now: float) -> int:
+    """Whole seconds until `key` may act again under `limits` (0 when it may act now), for Retry-After."""
+    wait = 0.0
+    for window, allowed in limits:
+        times = list(
+            RateEvent.objects.filter(key=key, at__gt=now - window).order_by("-at").values_list("at", flat=True)
+        )
+        if len(times) >= allowed:
+            # The window has room again once the event that filled its last place leaves it.
+            wait = max(wait, times[allowed - 1] + window - now)
+    return max(0, math.ceil(wait))
 
 
 def record(key: str, *, now: float) -> None:

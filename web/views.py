@@ -122,7 +122,11 @@ def article_ask(request, article_id: int):
         article, question = ai_actions.check_ask(article_id, question, reader_keys=reader_keys(request))
     except ai_actions.AskError as exc:
         get_object_or_404(Article, pk=article_id)
-        return article_detail(request, article_id, ask_error=str(exc), question=question[:300])
+        page = article_detail(request, article_id, ask_error=str(exc), question=question[:300])
+        if isinstance(exc, ai_actions.AskRateLimited):
+            page.status_code = 429
+            page["Retry-After"] = str(exc.retry_after)
+        return page
     answer = ai_actions.do_ask(article, question)
     return article_detail(request, article_id, answer=answer, question=question)
 

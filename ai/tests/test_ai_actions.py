@@ -2,6 +2,7 @@
 real OpenAI-compatible HTTP server on 127.0.0.1 that returns planted sentences."""
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,11 +127,17 @@ def test_bad_questions_get_a_clear_message_and_store_nothing(client, ecb_rows, q
     assert not AIOutput.objects.filter(kind=AIOutput.Kind.ANSWER).exists()
 
 
-def test_questions_are_rate_limited_per_reader(client, ecb_rows):
+def test_questions_are_rate_limited_per_reader_with_429_and_retry_after(client, ecb_rows):
     article = store(ecb_rows[ACEH[0]])
     url = reverse("article-ask", args=[article.pk])
-    statuses = [client.post(url, {"question": "Where did the quake hit?"}).status_code for _ in range(7)]
-    assert statuses == [200] * 6 + [400]
+    started = time.time()
+    responses = [client.post(url, {"question": "Where did the quake hit?"}) for _ in range(7)]
+    elapsed = time.time() - started
+    assert [r.status_code for r in responses] == [200] * 6 + [429]
+    assert all("Retry-After" not in r for r in responses[:6])
+    # the first of the six questions leaves the one-minute window first
+    assert 60 - elapsed <= int(responses[-1]["Retry-After"]) <= 60
+    assert "Please wait a little and try again." in responses[-1].content.decode()
     assert AIOutput.objects.filter(kind=AIOutput.Kind.ANSWER).count() == 6
 
 
@@ -231,4 +238,4 @@ def test_a_signed_in_reader_is_limited_per_account_across_addresses(client, ecb_
         client.post(url, {"question": "Where did the quake hit?"}, REMOTE_ADDR=f"198.51.100.{n}").status_code
         for n in range(7)
     ]
-    assert statuses == [200] * 6 + [400]
+    assert statuses == [200] * 6 + [429]

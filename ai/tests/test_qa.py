@@ -1,21 +1,24 @@
-"""Grounded QA: extractive answers with exact spans, refusals for what the article doesn't say."""
+"""Grounded QA: extractive answers with exact spans, refusals for what the article doesn't say.
+
+The engine's figures on questions written by someone else are measured by bench/ai_qa.py; the held-out
+half is gated at the end of this file (floors in tidings/tests/quality_floors.json, key "ask").
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from ai.qa import NOT_SAID, analyse_question, answer
+from ai.qa import NOT_SAID, analyse_question, answer, can_answer, covered, word_overlap
+from ai.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[2]
-TRUTH = REPO.parent / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
-
-# Floors at what the QA set reaches (bench/ai_qa.py), rounded down: 0.96 answered right, 1.00 refused.
-MIN_ANSWERED_RIGHT = 0.96
-MIN_REFUSED = 1.0
+FLOORS = REPO / "tidings" / "tests" / "quality_floors.json"
 
 ACEH_TITLE = "6.1-magnitude quake strikes Indonesia's Aceh"
 ACEH_BODY = (
@@ -39,17 +42,19 @@ def encoder():
 def test_number_question_quotes_the_sentence_with_the_number(encoder):
     result = answer("How many people were killed?", ACEH_TITLE, ACEH_BODY, encoder=encoder)
     assert result.answered
-    assert "24 people were killed" in result.text
-    for start, end in result.spans:
-        assert ACEH_BODY[start:end] in result.text
-    assert any("24" in ACEH_BODY[a:b] for a, b in result.spans)
+    assert result.text == "Officials said 24 people were killed and more than 200 were injured in the districts of " \
+        "Bener Meriah and Central Aceh."  # fmt: skip
+    assert [ACEH_BODY[a:b] for a, b in result.spans] == [result.text]
     assert 0 < result.confidence <= 1
 
 
-def test_depth_question_answered_with_a_distance(encoder):
+def test_question_in_other_words_finds_the_sentence(encoder):
+    # "how deep" is answered by "at a depth of just 10 kilometres": "deep" and "depth" share no stem here
     result = answer("How deep was the earthquake?", ACEH_TITLE, ACEH_BODY, encoder=encoder)
     assert result.answered
-    assert "10 kilometres" in result.text
+    assert result.text.startswith("The quake struck inland at a depth of just 10 kilometres")
+    result = answer("Why does Indonesia get so many earthquakes?", ACEH_TITLE, ACEH_BODY, encoder=encoder)
+    assert result.answered and result.text.startswith("Indonesia sits on the Pacific Ring of Fire")
 
 
 def test_look_alike_event_is_refused(encoder):
@@ -95,42 +100,6 @@ def test_precomputed_sentences_and_vectors_give_the_same_answer(encoder):
     assert cached == fresh
 
 
-def test_pronoun_continuation_quotes_two_adjacent_sentences(encoder):
-    body = (
-        "Robert Buckley, 32, fell about 600 metres while climbing on Mount Sefton on Saturday. "
-        "He was wearing crampons but was inexperienced, police said.\n\n"
-        "The weather in the park was fine all weekend."
-    )
-    result = answer("Where did Robert Buckley fall while climbing?", "Climber dies", body, encoder=encoder)
-    assert result.answered
-    assert "Mount Sefton" in result.text
-    assert all(body[a:b] in result.text for a, b in result.spans)
-
-
-def test_paraphrased_question_words_still_match(encoder):
-    # jury/jurors, split/deadlocked, penalty/sentence: light stemming and small synonym groups.
-    body = (
-        "A judge handed Brian Nichols four consecutive life sentences on Tuesday.\n\n"
-        "He was convicted of killing four people in 2005.\n\n"
-        "Jurors deadlocked with nine in favor and three against the death sentence.\n\n"
-        "Nichols had offered to plead guilty in return for life behind bars."
-    )
-    result = answer(
-        "How did the jury split on the death penalty for Nichols?", "Nichols sentenced", body, encoder=encoder
-    )
-    assert result.answered and "nine in favor" in result.text
-
-
-def test_what_kind_question_wants_the_specific_mention(encoder):
-    body = (
-        "Kimani Gray was shot on Saturday night after, police say, pointing a gun at approaching officers.\n\n"
-        "According to the officers, he pointed a. 357 caliber revolver at them.\n\n"
-        "Witnesses say Gray did not have a gun."
-    )
-    result = answer("What kind of gun did Kimani Gray point at police?", "Teen shot", body, encoder=encoder)
-    assert result.answered and "357 caliber revolver" in result.text
-
-
 def test_glued_headline_is_cut_off_the_first_sentence(encoder):
     from ai.qa import strip_glued_title
     from ai.sentences import split_sentences
@@ -147,51 +116,87 @@ def test_glued_headline_is_cut_off_the_first_sentence(encoder):
     # a headline that is only the cut-off start of the lead stays part of it
     lead = split_sentences("Klitschko stopped Rahman in the seventh round to retain his IBF, IBO and WBO titles.")
     assert strip_glued_title("Klitschko stopped Rahman in the seventh round to retain his IBF, IBO", lead) == lead
-    # a "who" question: the sentence describing the woman lends its words to the next, which names her
-    result = answer("Who was the woman killed outside the Sam's Club?", title, body, encoder=encoder)
-    assert result.answered and "LuAnn Marie Johnson" in result.text
-    assert all(body[a:b] in result.text for a, b in result.spans)
-
-
-def test_who_question_is_not_answered_by_places_or_sources(encoder):
-    body = (
-        "Police intervened at a vigil in Brooklyn, New York, where Kimani Gray was shot 11 times by police on "
-        "Saturday, according to RussiaToday.\n\n"
-        "Witnesses say Gray, who was running when he was shot, did not have a gun, according to The New York Times."
-    )
-    result = answer("What is the name of the officer who shot Kimani Gray?", "Teen shot", body, encoder=encoder)
-    assert not result.answered and result.text == NOT_SAID
+    # the quoted span is the sentence without the headline, and cached vectors are not reused for it
+    sentences = split_sentences(body)
+    vectors = encoder.encode([s.text for s in sentences])
+    for kwargs in ({}, {"sentences": sentences, "sentence_vectors": vectors}):
+        result = answer("How old was the woman who was killed?", title, body, encoder=encoder, **kwargs)
+        assert result.answered and result.spans == ((first.start, first.end),)
+        assert body[first.start : first.end] == result.text
 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("How many people died?", "count"),
-        ("How much did the deal cost?", "money"),
-        ("How deep was the quake?", "measure"),
-        ("When did it happen?", "date"),
+        ("How many people died?", "number"),
+        ("How much did the deal cost?", "number"),
+        ("How deep was the quake?", "number"),
+        ("What percentage of voters backed him?", "number"),
+        ("When did it happen?", "time"),
+        ("In which year was the bridge built?", "time"),
         ("Who was the referee?", "person"),
+        ("Whose car was it?", "person"),
         ("Where was the fight?", "place"),
-        ("What caused the fire?", "cause"),
-        ("Why did he resign?", "why"),
+        ("Which city hosted the summit?", "place"),
+        ("Why did he resign?", ""),
         ("What did the minister announce?", ""),
-        ("What kind of gun did he carry?", "sort"),
     ],
 )
 def test_question_kinds(question, kind):
     assert analyse_question(question).kind == kind
 
 
-@pytest.mark.skipif(not TRUTH.exists(), reason="ECB+ eval mirror not available")
-def test_qa_set_floors(encoder):
+def test_answer_types_are_checked_in_the_sentence():
+    assert can_answer(analyse_question("How many died?"), "Twelve people died.")
+    assert not can_answer(analyse_question("How many died?"), "Several people died.")
+    assert can_answer(analyse_question("When did it open?"), "It opened on Monday.")
+    assert not can_answer(analyse_question("When did it open?"), "It opened to great applause.")
+    assert can_answer(analyse_question("Where did he fall?"), "He fell on Mount Sefton.")
+    assert not can_answer(analyse_question("Where did he fall?"), "He fell a long way.")
+    who = analyse_question("Who replaced Maurice Cheeks?")
+    assert who.names == (("maurice", "cheeks"),)
+    assert can_answer(who, "Cheeks was replaced by Tony DiLeo.")
+    assert not can_answer(who, "Cheeks was replaced on an interim basis.")  # no name but the one asked about
+
+
+def test_coverage_needs_every_name_and_number_of_the_question():
+    article = "Maurice Cheeks was fired on Saturday after a 9-14 start. He had coached for three seasons."
+    assert covered(analyse_question("Why was Cheeks fired?"), article)
+    assert not covered(analyse_question("Why was Doc Rivers fired?"), article)
+    assert covered(analyse_question("What happened after the 9-14 start?"), article)
+    assert not covered(analyse_question("What happened in 2005?"), article)
+
+
+def test_word_overlap_weights_rare_words_higher():
+    texts = ["The earthquake hit Aceh.", "The earthquake was deep.", "The earthquake killed 24 people."]
+    overlap = word_overlap("How deep was the earthquake?", texts)
+    # "earthquake" is in every sentence, "deep" in one: that one has the larger share, and no sentence has none
+    assert overlap.argmax() == 1 and overlap[1] > overlap[0] == overlap[2] > 0
+    assert np.allclose(word_overlap("How many?", texts), 0)
+
+
+def test_held_out_questions_meet_the_floors(encoder):
+    """The gate: the held-out half of ai/eval, scored in aggregate only (its failures are never shown or read)."""
     spec = importlib.util.spec_from_file_location("bench_ai_qa", REPO / "bench" / "ai_qa.py")
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench  # dataclasses look their module up while it loads
     spec.loader.exec_module(bench)
-    pairs = bench.load_pairs()
-    assert len(pairs) == 50
-    assert sum(p["answerable"] for p in pairs) == 25
-    result = bench.evaluate(encoder, pairs)
-    misses = [r["question"] for r in result.rows if not r["ok"]]
-    assert result.answered_right >= MIN_ANSWERED_RIGHT, misses
-    assert result.refused >= MIN_REFUSED, misses
+    cases = bench.load_cases("heldout")
+    assert (len(cases), sum(c.answerable for c in cases)) == (108, 54)
+    encoded = {}  # six questions an article: its sentences are encoded once
+
+    def ask(case):
+        if case.body not in encoded:
+            sentences = split_sentences(case.body)
+            encoded[case.body] = (sentences, encoder.encode([s.text for s in sentences]))
+        sentences, vectors = encoded[case.body]
+        return answer(case.question, case.title, case.body, encoder=encoder, sentences=sentences,
+                      sentence_vectors=vectors)  # fmt: skip
+
+    tallies, _ = bench.evaluate(ask, cases)
+    figures = tallies["all"].figures()
+    floors = json.loads(FLOORS.read_text())["ask"]
+    assert figures["cited_right"] >= floors["heldout_answerable_cited_right"], round(figures["cited_right"], 3)
+    assert figures["unanswerable_refused"] >= floors["heldout_unanswerable_refused"], round(
+        figures["unanswerable_refused"], 3
+    )

@@ -1,5 +1,6 @@
 """The JSON API the mobile app reads: shapes, licence rules, questions, pinned query counts."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -68,3 +69,20 @@ def test_ask_answers_from_the_article_or_says_why_not(client):
     assert (empty.status_code, empty.json()) == (400, {"detail": "Type a question about the article."})
     broken = client.post(f"/api/articles/{article.pk}/ask", "not json", content_type="application/json")
     assert (broken.status_code, broken.json()) == (400, {"detail": "Cannot parse request body"})
+
+
+def test_ask_rate_limit_answers_429_with_retry_after(client):
+    article = make()
+    started = time.time()
+    responses = [
+        client.post(f"/api/articles/{article.pk}/ask", {"question": "How many steel cables were replaced?"},
+                    content_type="application/json")
+        for _ in range(7)
+    ]  # fmt: skip
+    elapsed = time.time() - started
+    assert [r.status_code for r in responses] == [200] * 6 + [429]
+    assert responses[-1].json() == {
+        "detail": "You have asked many questions in a short time. Please wait a little and try again."
+    }
+    assert 60 - elapsed <= int(responses[-1]["Retry-After"]) <= 60
+    assert AIOutput.objects.filter(kind=AIOutput.Kind.ANSWER).count() == 6
