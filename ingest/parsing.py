@@ -346,8 +346,10 @@ def _looks_like_json(body: bytes, content_type: str) -> bool:
 def _parse_json_feed(body: bytes, *, base_url: str, now: datetime) -> ParsedFeed:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FeedParseError("This address returned JSON that could not be read.") from exc
+    if b"\\u" in body:
+        data = _without_lone_surrogates(data)
     if not isinstance(data, dict) or not (
         "jsonfeed.org" in str(data.get("version", "")) or isinstance(data.get("items"), list)
     ):
@@ -402,6 +404,20 @@ def _parse_json_feed(body: bytes, *, base_url: str, now: datetime) -> ParsedFeed
         bozo=False,
         bozo_message="",
     )
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); no database or encoder takes one: U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _json_author(obj: Mapping[str, Any]) -> str:

@@ -177,7 +177,7 @@ def _rewrite(html_text: str, base_url: str) -> str:
     except (etree.ParserError, ValueError):  # nothing parseable, or NUL bytes/bad characters
         return html_text
     except AssertionError:  # "too many bodies": a whole document (<html>) where a fragment was expected
-        _record(base_url, "its HTML was a whole web page rather than a fragment; it was cleaned as it came")
+        _record(base_url, "its HTML was a whole web page rather than a fragment, and was cleaned as it came")
         return html_text
     dropped_images, unwrapped_links = [], []
     bad_urls = 0

@@ -243,3 +243,94 @@ def test_publisher_page_says_how_its_pages_were_read(client, local_server, refre
     page = client.get(feed.publisher.get_absolute_url()).content.decode()
     assert "How Tidings reads this publisher" in page
     assert "3 articles by trafilatura+template" in page
+
+
+# --- hostile items: a bad item costs that item, never its feed (issue 10, item 3) -------------------
+
+
+def _hostile_feed(base: str) -> bytes:
+    """Two good items, one whose description is "<html>" (lxml's fragment parser asserts "too many
+    bodies"), one whose link holds a control character (&#14;: lxml's element.set() refuses it)."""
+    items = [
+        ("Good one", f"{base}/news/good-one.html", "&lt;p&gt;The first good story.&lt;/p&gt;"),
+        ("Whole page", f"{base}/news/whole-page.html", "&lt;html&gt;"),
+        ("Control character", f"{base}/news/control.html",
+         '&lt;p&gt;See &lt;a href="https://example.org/a&amp;#14;b"&gt;this&lt;/a&gt; and '
+         '&lt;img src="&amp;#14;"&gt;that.&lt;/p&gt;'),
+        ("Good two", f"{base}/news/good-two.html", "&lt;p&gt;The second good story.&lt;/p&gt;"),
+    ]  # fmt: skip
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>Mon, 01 Dec 2025 10:0{i}:00 +0000</pubDate><description>{description}</description></item>"
+        for i, (title, link, description) in enumerate(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title><link>{base}/</link>'
+        f"<description>d</description>{body}</channel></rss>"
+    ).encode()
+
+
+def test_a_bad_item_costs_that_item_not_its_feed(local_server):
+    local_server.route("/hostile.xml", _hostile_feed(local_server.base_url), content_type="application/rss+xml")
+    feed = make_feed(local_server.url("/hostile.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    stored = dict(Article.objects.values_list("title", "summary_html_safe"))
+    assert stored == {
+        "Good one": "<p>The first good story.</p>",
+        "Whole page": "",
+        "Control character": "<p>See this and that.</p>",
+        "Good two": "<p>The second good story.</p>",
+    }
+    attempt = FetchAttempt.objects.get(feed=feed)
+    assert attempt.outcome == Outcome.PARSE_WARNING
+    assert attempt.entries_new == 4
+    assert attempt.message == (
+        "2 entries had HTML that could not be kept as written "
+        "(“Whole page”: its HTML was a whole web page rather than a fragment, and was cleaned as it came; "
+        "“Control character”: 2 link or image addresses held control characters and were removed)."
+    )
+    feed.refresh_from_db()
+    assert (feed.health, feed.last_error) == (Feed.Health.WARNING, attempt.message)
+
+
+def test_an_entry_the_database_refuses_is_named_and_the_rest_stored(local_server):
+    """A link longer than the 2,000 characters the article URL column holds: PostgreSQL refuses the
+    row (SQLite stores any length). Either way the other entries land and the feed is read."""
+    from django.db import connection
+
+    base = local_server.base_url
+    long_link = f"{base}/news/{'x' * 2100}.html"
+    items = "".join(
+        f"<item><title>{title}</title><link>{link}</link></item>"
+        for title, link in (("Short", f"{base}/news/short.html"), ("Too long", long_link))
+    )
+    body = f'<rss version="2.0"><channel><title>T</title><link>{base}/</link>{items}</channel></rss>'
+    local_server.route("/long.xml", body.encode(), content_type="application/rss+xml")
+    feed = make_feed(local_server.url("/long.xml"))
+    outcome = pipeline.refresh_feed(feed.pk)
+    attempt = FetchAttempt.objects.get(feed=feed)
+    if connection.vendor == "postgresql":
+        assert outcome == Outcome.PARSE_WARNING
+        assert list(Article.objects.values_list("title", flat=True)) == ["Short"]
+        assert attempt.message.startswith("1 entry could not be stored: “Too long” (DataError: value too long")
+    else:
+        assert outcome == Outcome.OK
+        assert sorted(Article.objects.values_list("title", flat=True)) == ["Short", "Too long"]
+        assert attempt.message == ""
+
+
+def test_a_json_feed_with_half_a_surrogate_pair_is_stored(local_server):
+    """ "\\ud800" in JSON decodes to a lone surrogate that no database encoder takes."""
+    base = local_server.base_url
+    body = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+        f'{{"id": "1", "url": "{base}/a.html", "title": "Half \\ud800 pair", "content_html": "<p>x\\udfff</p>"}},'
+        f'{{"id": "2", "url": "{base}/b.html", "title": "Fine", "content_html": "<p>fine</p>"}}]}}'
+    )
+    local_server.route("/feed.json", body.encode(), content_type="application/feed+json")
+    feed = make_feed(local_server.url("/feed.json"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.OK
+    assert dict(Article.objects.values_list("title", "feed_content_html_safe")) == {
+        "Half \ufffd pair": "<p>x\ufffd</p>",
+        "Fine": "<p>fine</p>",
+    }
