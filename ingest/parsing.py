@@ -99,6 +99,12 @@ class ParsedFeed:
     entries_dropped: int = 0  # entries beyond MAX_ENTRIES
 
 
+# What the parsers behind parse_feed raise on documents they cannot handle (feedparser's loose
+# parser calls chr() on any numeric reference; lxml refuses control characters in strings).
+_LIBRARY_ERRORS = (ValueError, TypeError, AssertionError, AttributeError, IndexError, KeyError, RecursionError,
+                   etree.LxmlError, UnicodeError, OverflowError)  # fmt: skip
+
+
 class FeedParseError(ValueError):
     """Nothing usable: not a feed at all (an HTML page), an empty body, garbage.
 
@@ -824,7 +830,7 @@ def _parse_repaired_with_fastfeedparser(
     """
     try:
         parsed = fastfeedparser.parse(body)
-    except ValueError:
+    except _LIBRARY_ERRORS:  # ValueError is fastfeedparser's "not a feed"; the rest, what lxml raised
         return None
     raw_entries = parsed.get("entries") or []
     if not raw_entries:
@@ -867,7 +873,7 @@ def _parse_with_fastfeedparser(body: bytes, root: etree._Element, *, base_url: s
     fmt = _fast_format(root)
     try:
         parsed = fastfeedparser.parse(body)
-    except ValueError:  # fastfeedparser's way of saying "not a feed I can read"
+    except _LIBRARY_ERRORS:  # ValueError: fastfeedparser's way of saying "not a feed I can read"
         return None
     items = _items(root, fmt)
     raw_entries = parsed.get("entries") or []
@@ -956,12 +962,15 @@ def _parse_with_feedparser(
     headers = {"content-location": base_url}  # lower-case keys: feedparser looks them up so
     if content_type:
         headers["content-type"] = content_type  # an empty one would make feedparser cry bozo
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        sanitize_html=False,  # sanitizing.clean_html is the only sanitizer
-        resolve_relative_uris=False,  # keep summary/content HTML as given; clean_html resolves
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,  # sanitizing.clean_html is the only sanitizer
+            resolve_relative_uris=False,  # keep summary/content HTML as given; clean_html resolves
+        )
+    except _LIBRARY_ERRORS as exc:  # e.g. ValueError from chr() on "&#2000000;" in its loose parser
+        raise FeedParseError(f"The feed could not be read, even leniently ({type(exc).__name__}: {exc}).") from exc
     info = parsed.get("feed") or {}
     raw_entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
