@@ -334,3 +334,34 @@ def test_a_json_feed_with_half_a_surrogate_pair_is_stored(local_server):
         "Half \ufffd pair": "<p>x\ufffd</p>",
         "Fine": "<p>fine</p>",
     }
+
+
+def test_a_hostile_page_costs_that_page_alone(local_server, refresh_and_extract, tmp_path):
+    """One page names a local DTD and entity (they must not be read) and holds links with control
+    characters; another has no text at all. The good page and the hostile one are extracted, the empty
+    one keeps the feed's excerpt, and the page log says so."""
+    canary = tmp_path / "canary.dtd"
+    canary.write_text('<!ENTITY canary "CANARY-LEAKED">')
+    articles = serve_publisher(local_server)
+    paragraphs = "".join(f"<p>{p}</p>" for p in articles[1].paragraphs)
+    hostile = (
+        f'<?xml version="1.0"?><!DOCTYPE html SYSTEM "{canary.as_uri()}" [<!ENTITY canary SYSTEM '
+        f'"{canary.as_uri()}">]><html><head><title>{articles[1].title} &canary;</title></head><body><article>'
+        f'<h1>{articles[1].title}</h1>{paragraphs}<p>Read <a href="https://example.org/a&#14;b">more</a> '
+        f'<img src="&#1;"> &canary;</p></article></body></html>'
+    )
+    local_server.route("/news/river-festival.html", hostile.encode(), content_type="text/html; charset=utf-8")
+    local_server.route("/news/school-meals.html", b"<html><body><script>x()</script></body></html>")
+    feed = make_feed(local_server.url("/feed.xml"))
+    assert refresh_and_extract(feed) == Outcome.OK
+    stored = {a.title: a for a in Article.objects.all()}
+    bridge, river, meals = (stored[a.title] for a in articles)
+    assert (bridge.status, river.status) == (Article.Status.READY, Article.Status.READY)
+    assert "CANARY-LEAKED" not in river.body_text + river.body_html_safe + river.title
+    assert river.body_html_safe.endswith("<p>Read more &amp;canary;</p>")
+    assert (meals.status, meals.extraction_note) == (
+        Article.Status.EXCERPT_ONLY,
+        "The page has no readable article text.",
+    )
+    pages = list(FetchAttempt.objects.filter(kind=FetchAttempt.Kind.PAGE).values_list("url", "outcome", "message"))
+    assert pages == [(meals.url, Outcome.EXTRACTION_FAILED, "The page has no readable article text.")]
