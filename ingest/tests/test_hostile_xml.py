@@ -125,7 +125,7 @@ def _rewritten_prologs(documents: dict[str, str], targets: dict[str, str]) -> di
     return feeds
 
 
-def _issue_literals(canary: str, missing: str) -> dict[str, str]:
+def _issue_literals(canary: str, missing: str, fifo: str) -> dict[str, str]:
     def doctype(target: str) -> str:
         return _rss(f'<!DOCTYPE rss SYSTEM "{target}">', "T &canary;", "&canary;")
 
@@ -133,6 +133,7 @@ def _issue_literals(canary: str, missing: str) -> dict[str, str]:
         "issue-system-dtd-canary": doctype(canary),
         "issue-system-dtd-missing": doctype(missing),
         "issue-system-dtd-stdin": doctype("file:///proc/self/fd/0"),
+        "issue-system-dtd-fifo": doctype(fifo),
         "issue-system-dtd-etc-passwd": doctype("file:///etc/passwd"),
         "issue-public-dtd-canary": _rss(f'<!DOCTYPE rss PUBLIC "-//X//DTD X//EN" "{canary}">', "T &canary;"),
         "issue-entity-system-canary": _rss(
@@ -181,7 +182,7 @@ def hostile_run(tmp_path_factory):
         }
         fixtures = _fixture_documents()
         feeds = {**fixtures, **_rewritten_prologs(fixtures, targets), **_generated_feeds()}
-        feeds.update(_issue_literals(canary.as_uri(), missing.as_uri()))
+        feeds.update(_issue_literals(canary.as_uri(), missing.as_uri(), fifo.as_uri()))
         feeds["utf16-doctype"] = _rss('<!DOCTYPE rss SYSTEM "file:///etc/passwd">', "T").replace(
             '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>'
         )
@@ -201,20 +202,24 @@ def hostile_run(tmp_path_factory):
                 cases.append({"name": name, "kind": kind, "path": str(path)})
         manifest = tmp / "cases.json"
         manifest.write_text(json.dumps(cases))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ingest.tests.hostile_runner", str(manifest)],
-            cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:  # stdin stays open and empty: reading /proc/self/fd/0 would block until the timeout
-            stdout, stderr = process.communicate(timeout=RUNNER_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-            pytest.fail(f"the runner hung (a parser opened a FIFO or stdin?): {stderr.decode()[-2000:]}")
-        assert process.returncode == 0, stderr.decode()[-3000:]
+        out, err = tmp / "runner.out", tmp / "runner.err"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ingest.tests.hostile_runner", str(manifest)],
+                cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr,
+            )  # fmt: skip
+            try:  # stdin stays open and empty (no communicate(), which closes it): a read blocks
+                process.wait(timeout=RUNNER_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                pytest.fail(f"the runner hung (a parser opened a FIFO or stdin?): {err.read_text()[-2000:]}")
+            finally:
+                process.stdin.close()
+        assert process.returncode == 0, err.read_text()[-3000:]
         hits = server.total_hits()
     largest = max(Path(case["path"]).stat().st_size for case in cases)
-    return json.loads(stdout), cases, hits, largest
+    return json.loads(out.read_text()), cases, hits, largest
 
 
 def test_no_parser_crashes_on_any_hostile_document(hostile_run):
