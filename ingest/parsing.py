@@ -254,12 +254,14 @@ def _make_entry(
     enclosures: Iterable[Enclosure],
     image_url: str,
 ) -> ParsedEntry:
-    title_text = _repair_mojibake(plain_text(title if isinstance(title, str) else ""))
-    summary = summary if isinstance(summary, str) else ""
-    content = content if isinstance(content, str) else ""
+    title_text = _no_surrogates(_repair_mojibake(plain_text(title if isinstance(title, str) else "")))
+    summary = _no_surrogates(summary) if isinstance(summary, str) else ""
+    content = _no_surrogates(content) if isinstance(content, str) else ""
+    link, image_url = _no_surrogates(link), _no_surrogates(image_url)
+    author = _no_surrogates(author) if isinstance(author, str) else author
     if not summary.strip():
         summary = content  # as feedparser does: an entry with only full content uses it as summary
-    guid = guid.strip() if isinstance(guid, str) else ""
+    guid = _no_surrogates(guid.strip()) if isinstance(guid, str) else ""
     enclosures = tuple(enclosures)
     # RSS 1.0's dc:date and Atom's required <updated> are the only dates many feeds give.
     published, updated = published or updated, updated or published
@@ -413,6 +415,12 @@ def _parse_json_feed(body: bytes, *, base_url: str, now: datetime) -> ParsedFeed
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(text: str) -> str:
+    """Half a UTF-16 pair (from a JSON escape or feedparser's chr() of a reference) as U+FFFD: no
+    database encoder takes one, and one refused row must not cost its neighbours."""
+    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
 
 
 def _without_lone_surrogates(value: Any) -> Any:
@@ -965,6 +973,7 @@ def _parse_with_feedparser(
     headers = {"content-location": base_url}  # lower-case keys: feedparser looks them up so
     if content_type:
         headers["content-type"] = content_type  # an empty one would make feedparser cry bozo
+    body = _without_bad_char_refs(body)
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),
@@ -1025,6 +1034,24 @@ def _parse_with_feedparser(
         bozo=bozo,
         bozo_message=_bozo_message(parsed, xml_error) if bozo else "",
     )
+
+
+# Numeric references long enough to name a surrogate (U+D800-U+DFFF) or a code point past U+10FFFF.
+_LONG_CHAR_REF_RE = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{4,})|0*([0-9]{5,}));")
+
+
+def _without_bad_char_refs(body: bytes) -> bytes:
+    """References to no character ("&#55296;", "&#2000000;") as "&#65533;" (U+FFFD).
+
+    feedparser's loose parser calls chr() on them and fails on the whole document (ValueError), or
+    leaves a lone surrogate that fails its entry in the database.
+    """
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        return b"&#65533;" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else match.group()
+
+    return _LONG_CHAR_REF_RE.sub(replace, body) if b"&#" in body else body
 
 
 # A well-formed feed served as text/html or with a wrong charset is a feed like any other.

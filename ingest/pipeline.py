@@ -153,13 +153,19 @@ def _store_entries(feed: Feed, entries: tuple[parsing.ParsedEntry, ...]) -> _Sto
     return _StoredEntries(sorted(set(new_ids)), skipped, failed)
 
 
+def _storable(text: str) -> str:
+    """Text any database takes: the very characters that made a row fail (a lone surrogate, NUL)
+    must not fail the health record that names them."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def _plain_error(exc: Exception) -> str:
-    text = " ".join(str(exc).split())[:200]
+    text = _storable(" ".join(str(exc).split())[:200])
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _entry_name(entry: parsing.ParsedEntry) -> str:
-    name = entry.title or entry.link or entry.guid
+    name = _storable(entry.title or entry.link or entry.guid)
     return f"“{name[:80]}{'…' if len(name) > 80 else ''}”"
 
 

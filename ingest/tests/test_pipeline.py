@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from articles.models import Article, ArticleSource
-from ingest import pipeline
+from ingest import parsing, pipeline
 from ingest.models import FetchAttempt
 from ingest.tests.publisher_site import rss_feed, sample_articles, serve_publisher
 from sources import actions as source_actions
@@ -293,30 +293,45 @@ def test_a_bad_item_costs_that_item_not_its_feed(local_server):
     assert (feed.health, feed.last_error) == (Feed.Health.WARNING, attempt.message)
 
 
-def test_an_entry_the_database_refuses_is_named_and_the_rest_stored(local_server):
-    """A link longer than the 2,000 characters the article URL column holds: PostgreSQL refuses the
-    row (SQLite stores any length). Either way the other entries land and the feed is read."""
-    from django.db import connection
+def test_an_entry_the_database_refuses_is_named_and_the_others_stored(local_server):
+    """The parsers no longer emit text a database refuses, so this builds such an entry by hand: a
+    title holding half a UTF-16 pair, which neither SQLite's nor PostgreSQL's driver can encode. The
+    batch fails, the entries are stored one by one, and the refused one is named."""
+    from datetime import UTC, datetime
 
     base = local_server.base_url
-    long_link = f"{base}/news/{'x' * 2100}.html"
-    items = "".join(
-        f"<item><title>{title}</title><link>{link}</link></item>"
-        for title, link in (("Short", f"{base}/news/short.html"), ("Too long", long_link))
+
+    def entry(title: str, slug: str) -> parsing.ParsedEntry:
+        return parsing.ParsedEntry(
+            guid=slug, link=f"{base}/news/{slug}.html", title=title, summary="<p>s</p>", content="",
+            author="", published=datetime(2025, 12, 1, tzinfo=UTC), updated=None, enclosures=(), image_url="",
+        )  # fmt: skip
+
+    feed = make_feed(local_server.url("/unused.xml"))
+    stored = pipeline._store_entries(
+        feed, (entry("First", "first"), entry("Half \ud800 pair", "half"), entry("Last", "last"))
     )
-    body = f'<rss version="2.0"><channel><title>T</title><link>{base}/</link>{items}</channel></rss>'
-    local_server.route("/long.xml", body.encode(), content_type="application/rss+xml")
-    feed = make_feed(local_server.url("/long.xml"))
-    outcome = pipeline.refresh_feed(feed.pk)
-    attempt = FetchAttempt.objects.get(feed=feed)
-    if connection.vendor == "postgresql":
-        assert outcome == Outcome.PARSE_WARNING
-        assert list(Article.objects.values_list("title", flat=True)) == ["Short"]
-        assert attempt.message.startswith("1 entry could not be stored: “Too long” (DataError: value too long")
-    else:
-        assert outcome == Outcome.OK
-        assert sorted(Article.objects.values_list("title", flat=True)) == ["Short", "Too long"]
-        assert attempt.message == ""
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["First", "Last"]
+    assert len(stored.new_article_ids) == 2
+    assert [(e.guid, reason.split(":")[0]) for e, reason in stored.failed] == [("half", "UnicodeEncodeError")]
+    assert pipeline._failed_entries_message(stored.failed).startswith(
+        "1 entry could not be stored: “Half \\ud800 pair” (UnicodeEncodeError: 'utf-8' codec can't encode"
+    )
+
+
+def test_a_reference_to_no_character_costs_one_character_not_the_feed(local_server):
+    """ "&#55296;" (half a UTF-16 pair) and "&#2000000;" (past U+10FFFF) in a feed that is not well-formed:
+    feedparser's chr() failed on the whole document; now each is U+FFFD."""
+    base = local_server.base_url
+    body = (
+        f'<rss version="2.0"><channel><title>T & co</title><link>{base}/</link>'
+        f"<item><title>Half &#55296; pair</title><link>{base}/a.html</link></item>"
+        f"<item><title>Far &#2000000; out</title><link>{base}/b.html</link></item></channel></rss>"
+    )
+    local_server.route("/refs.xml", body.encode(), content_type="application/rss+xml")
+    feed = make_feed(local_server.url("/refs.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Far \ufffd out", "Half \ufffd pair"]
 
 
 def test_a_json_feed_with_half_a_surrogate_pair_is_stored(local_server):
