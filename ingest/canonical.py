@@ -193,12 +193,14 @@ def canonical_url(url: str) -> str:
 
 def url_hash(url: str) -> str:
     """sha256 hex of the canonical URL, for unique indexes."""
-    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate hashes (as its own bytes) instead of raising; text without one
+    # hashes as before
+    return hashlib.sha256(canonical_url(url).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def guid_hash(guid: str) -> str:
     """sha256 hex of a feed entry's guid (stripped), for the (feed, guid_hash) unique index."""
-    return hashlib.sha256(guid.strip().encode("utf-8")).hexdigest()
+    return hashlib.sha256(guid.strip().encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _host(url: str) -> str:

@@ -72,6 +72,13 @@ class ExtractedArticle:
     rule_removals: tuple[tuple[str, int], ...] = field(default=())  # generic rule name → blocks removed
 
 
+# What the libraries of the cascade (lxml, trafilatura, readability, htmldate, urllib) raise on
+# pages they cannot handle: lxml refuses control characters in strings it is given, urljoin an
+# unclosed IPv6 bracket, trafilatura asserts on some trees. Past `extract` they are ExtractionError.
+_LIBRARY_ERRORS = (ValueError, TypeError, AssertionError, AttributeError, IndexError, KeyError, RecursionError,
+                   etree.LxmlError, UnicodeError)  # fmt: skip
+
+
 def extract(
     html: str | bytes | boilerplate.ParsedPage,
     *,
@@ -80,6 +87,30 @@ def extract(
     feed_html: str = "",
     feed_title: str = "",
     site_name: str = "",
+) -> ExtractedArticle:
+    """Extract the article from `html`, the page at `url` (see `_extract`).
+
+    Raises ExtractionError, and nothing else, when no article can be read from the page.
+    """
+    try:
+        return _extract(
+            html, url=url, template=template, feed_html=feed_html, feed_title=feed_title, site_name=site_name
+        )
+    except ExtractionError:
+        raise
+    except _LIBRARY_ERRORS as exc:
+        LOGGER.info("extraction failed on a hostile or broken page", exc_info=True, extra={"url": url})
+        raise ExtractionError(f"The page could not be read ({type(exc).__name__}: {exc}).") from exc
+
+
+def _extract(
+    html: str | bytes | boilerplate.ParsedPage,
+    *,
+    url: str,
+    template: frozenset[str],
+    feed_html: str,
+    feed_title: str,
+    site_name: str,
 ) -> ExtractedArticle:
     """Extract the article from `html`, the page at `url`.
 

@@ -44,7 +44,9 @@ __all__ = [
     "GuardedNetworkBackend",
     "GuardedTransport",
     "Reason",
+    "SpecialRange",
     "allowed_by_robots",
+    "blocked_range",
     "clear_robots_cache",
     "fetch",
     "is_public_address",
@@ -113,7 +115,9 @@ class BlockedAddressError(Exception):
     """
 
     def __init__(self, host: str, address: str) -> None:
-        super().__init__(f"Refused: {host} resolves to a private address ({address}).")
+        found = blocked_range(address)
+        kind = f"{found.name}, {found.rfc}" if found is not None and found.rfc else "not a public address"
+        super().__init__(f"Refused: {host} resolves to a private address ({address}: {kind}).")
         self.host = host
         self.address = address
 
@@ -172,41 +176,105 @@ class FetchResult:
 # SSRF guard
 
 
-def _unwrap(
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
-) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """Return the IPv4 address hidden in an IPv4-mapped / 6to4 IPv6 address, else ``ip``.
+@dataclass(frozen=True)
+class SpecialRange:
+    """One row of the IANA special-purpose address registries (or the IPv6 address space registry)."""
 
-    ``::ffff:127.0.0.1`` reaches the loopback interface; judge it as the IPv4 address it is.
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    name: str
+    rfc: str
+
+
+def _ranges(*rows: tuple[str, str, str]) -> tuple[SpecialRange, ...]:
+    return tuple(SpecialRange(ipaddress.ip_network(cidr), name, rfc) for cidr, name, rfc in rows)
+
+
+# Never fetched: every block of the IANA IPv4 Special-Purpose Address Registry
+# (iana-ipv4-special-registry), the ones it marks globally reachable included (anycast and AS112
+# service addresses serve no feeds), plus multicast. 192.0.0.0/24 holds 192.0.0.192, Oracle
+# Cloud's metadata endpoint, which Python's ipaddress calls global.
+BLOCKED_IPV4 = _ranges(
+    ("0.0.0.0/8", '"This network"', "RFC 791 §3.2"),
+    ("10.0.0.0/8", "Private-Use", "RFC 1918"),
+    ("100.64.0.0/10", "Shared Address Space", "RFC 6598"),
+    ("127.0.0.0/8", "Loopback", "RFC 1122 §3.2.1.3"),
+    ("169.254.0.0/16", "Link Local", "RFC 3927"),
+    ("172.16.0.0/12", "Private-Use", "RFC 1918"),
+    ("192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890 §2.1"),
+    ("192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737"),
+    ("192.31.196.0/24", "AS112-v4", "RFC 7535"),
+    ("192.52.193.0/24", "AMT", "RFC 7450"),
+    ("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526"),
+    ("192.168.0.0/16", "Private-Use", "RFC 1918"),
+    ("192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534"),
+    ("198.18.0.0/15", "Benchmarking", "RFC 2544"),
+    ("198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737"),
+    ("203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737"),
+    ("224.0.0.0/4", "Multicast", "RFC 5771"),
+    ("240.0.0.0/4", "Reserved", "RFC 1112 §4"),
+    ("255.255.255.255/32", "Limited Broadcast", "RFC 8190, RFC 919 §7"),
+)
+# Only global unicast (2000::/3, IPv6 Address Space registry) is fetched, less the blocks of the
+# IANA IPv6 Special-Purpose Address Registry inside it. Outside 2000::/3 this blocks, among others,
+# ::/128, ::1/128, ::/96 (IPv4-compatible), 100::/64, fc00::/7, fe80::/10, fec0::/10 and ff00::/8.
+IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+BLOCKED_IPV6 = _ranges(
+    ("::/128", "Unspecified Address", "RFC 4291"),
+    ("::1/128", "Loopback Address", "RFC 4291"),
+    ("::/96", "IPv4-Compatible IPv6 Address (deprecated)", "RFC 4291 §2.5.5.1"),
+    ("64:ff9b:1::/48", "IPv4-IPv6 Translat. (local use)", "RFC 8215"),
+    ("100::/64", "Discard-Only Address Block", "RFC 6666"),
+    ("100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780"),
+    ("2001::/32", "TEREDO", "RFC 4380, RFC 8190"),  # before its /23: the narrower name wins
+    ("2001::/23", "IETF Protocol Assignments", "RFC 2928"),
+    ("2001:db8::/32", "Documentation", "RFC 3849"),
+    ("2002::/16", "6to4", "RFC 3056 (deprecated relays: RFC 7526)"),
+    ("2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534"),
+    ("3fff::/20", "Documentation", "RFC 9637"),
+    ("5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602"),
+    ("fc00::/7", "Unique-Local", "RFC 4193, RFC 8190"),
+    ("fe80::/10", "Link-Local Unicast", "RFC 4291"),
+    ("fec0::/10", "Site-Local (deprecated)", "RFC 3879"),
+    ("ff00::/8", "Multicast", "RFC 4291"),
+)
+# Forms that carry an IPv4 address a packet may end up at: judged as that IPv4 address.
+IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # RFC 4291 §2.5.5.2
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: reaches the IPv4 address through NAT64
+
+
+def blocked_range(address: str) -> SpecialRange | None:
+    """The special-purpose range a literal IP address falls in (None when it may be fetched).
+
+    An unparseable address is blocked. IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d)
+    addresses are judged by the IPv4 address they carry.
     """
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return SpecialRange(ipaddress.ip_network("0.0.0.0/0"), "Not an IP address", "")
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-    return ip
+        if ip in IPV4_MAPPED or ip in NAT64_WELL_KNOWN:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            found = next((r for r in BLOCKED_IPV6 if ip in r.network), None)
+            if found is None and ip not in IPV6_GLOBAL_UNICAST:
+                return SpecialRange(IPV6_GLOBAL_UNICAST, "Outside IPv6 global unicast", "RFC 4291")
+            return found
+    return next((r for r in BLOCKED_IPV4 if ip in r.network), None)
 
 
 def is_public_address(address: str) -> bool:
-    """True when ``address`` (a literal IP) is a globally routable unicast address.
-
-    Refuses loopback, private (RFC 1918, fc00::/7), link-local (169.254/16 with the cloud
-    metadata endpoint, fe80::/10), multicast, reserved, unspecified, shared (100.64/10) and any
-    other non-global range, including their IPv4-mapped forms.
-    """
-    try:
-        ip = _unwrap(ipaddress.ip_address(address.split("%", 1)[0]))
-    except ValueError:
+    """True when ``address`` (a literal IP) may be fetched: it is in none of the special-purpose
+    ranges above (the embedded IPv4 address judged for mapped and NAT64 forms), and Python's
+    ipaddress also calls it global (a second opinion that costs nothing)."""
+    if blocked_range(address) is not None:
         return False
-    return not (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
+    ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip in NAT64_WELL_KNOWN:
+        ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ipaddress has no opinion on 64:ff9b::/96
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 def _is_literal_ip(host: str) -> bool:
@@ -537,7 +605,9 @@ def _check_url(url: str, options: FetchOptions) -> httpx.URL:
         and not _is_exempt(host, options.allow_private_hosts)
         and not is_public_address(host.strip("[]"))
     ):
-        raise FetchError(Reason.BLOCKED, f"Refused: {host} is a private address.", url=url)
+        found = blocked_range(host)
+        kind = f" ({found.name}, {found.rfc})" if found is not None and found.rfc else ""
+        raise FetchError(Reason.BLOCKED, f"Refused: {host} is a private address{kind}.", url=url)
     return parsed
 
 

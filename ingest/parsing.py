@@ -12,14 +12,23 @@ The pipeline fetches with its own client and hands this module bytes. Three pars
 * Anything else (ill-formed XML, RSS 0.9x, Atom 0.3, xml:base, XHTML text constructs) goes to
   feedparser, which never gives up on a document.
 
+Before any of them sees an XML document, its document type declarations go (``_without_dtd``):
+none of the three may then load a DTD (fastfeedparser's lxml parser opens a ``SYSTEM`` file even
+with entity resolution off), expand an entity (feedparser's loose parser expands declared ones,
+so a 46 kB "quadratic blowup" feed became 80 million characters) or read a file or URL the
+document names. Short literal entities a feed declares are put back in place within a budget,
+and HTML entity names a feed took from an external DTD become character references.
+
 Nothing but this module's dataclasses leaves it: no FeedParserDict, no fastfeedparser dict.
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import html
+import html.entities
 import io
 import json
 import re
@@ -92,6 +101,12 @@ class ParsedFeed:
     entries_dropped: int = 0  # entries beyond MAX_ENTRIES
 
 
+# What the parsers behind parse_feed raise on documents they cannot handle (feedparser's loose
+# parser calls chr() on any numeric reference; lxml refuses control characters in strings).
+_LIBRARY_ERRORS = (ValueError, TypeError, AssertionError, AttributeError, IndexError, KeyError, RecursionError,
+                   etree.LxmlError, UnicodeError, OverflowError)  # fmt: skip
+
+
 class FeedParseError(ValueError):
     """Nothing usable: not a feed at all (an HTML page), an empty body, garbage.
 
@@ -113,6 +128,8 @@ def parse_feed(body: bytes, *, base_url: str, content_type: str = "", now: datet
     if _looks_like_json(stripped, content_type):
         feed = _parse_json_feed(stripped, base_url=base_url, now=now)
     else:
+        body = _without_dtd(body, content_type)
+        lenient_ok = _check_markup_budget(body)
         root, xml_error = _strict_xml_root(body)
         feed = None
         if root is not None:
@@ -120,6 +137,18 @@ def parse_feed(body: bytes, *, base_url: str, content_type: str = "", now: datet
                 raise FeedParseError("This address returned a web page, not a feed.")
             if _fast_path_allowed(root, body):
                 feed = _parse_with_fastfeedparser(body, root, base_url=base_url, now=now)
+        del root  # the strict tree is not needed past here; a large one should not stay in memory
+        if feed is None and not lenient_ok:
+            # feedparser's loose parser runs in Python (~60 µs a tag): only lxml's recovering
+            # parser, in C, reads a broken document this large.
+            feed = _parse_repaired_with_fastfeedparser(
+                body, base_url=base_url, fmt="", bozo_message=_bozo_message({}, xml_error), now=now
+            )
+            if feed is None:
+                raise FeedParseError(
+                    f"The feed is not well-formed XML ({xml_error}) and too large to read leniently "
+                    f"(more than {MAX_LENIENT_TAGS:,} tags or {MAX_LENIENT_ATTRIBUTES:,} attributes)."
+                )
         if feed is None:
             feed = _parse_with_feedparser(
                 body, base_url=base_url, content_type=content_type, xml_error=xml_error, now=now
@@ -230,12 +259,14 @@ def _make_entry(
     enclosures: Iterable[Enclosure],
     image_url: str,
 ) -> ParsedEntry:
-    title_text = _repair_mojibake(plain_text(title if isinstance(title, str) else ""))
-    summary = summary if isinstance(summary, str) else ""
-    content = content if isinstance(content, str) else ""
+    title_text = _no_surrogates(_repair_mojibake(plain_text(title if isinstance(title, str) else "")))
+    summary = _no_surrogates(summary) if isinstance(summary, str) else ""
+    content = _no_surrogates(content) if isinstance(content, str) else ""
+    link, image_url = _no_surrogates(link), _no_surrogates(image_url)
+    author = _no_surrogates(author) if isinstance(author, str) else author
     if not summary.strip():
         summary = content  # as feedparser does: an entry with only full content uses it as summary
-    guid = guid.strip() if isinstance(guid, str) else ""
+    guid = _no_surrogates(guid.strip()) if isinstance(guid, str) else ""
     enclosures = tuple(e for e in enclosures if e.url)  # "" when its URL was not http(s)
     # RSS 1.0's dc:date and Atom's required <updated> are the only dates many feeds give.
     published, updated = published or updated, updated or published
@@ -328,8 +359,10 @@ def _looks_like_json(body: bytes, content_type: str) -> bool:
 def _parse_json_feed(body: bytes, *, base_url: str, now: datetime) -> ParsedFeed:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FeedParseError("This address returned JSON that could not be read.") from exc
+    if b"\\u" in body:
+        data = _without_lone_surrogates(data)
     if not isinstance(data, dict) or not (
         "jsonfeed.org" in str(data.get("version", "")) or isinstance(data.get("items"), list)
     ):
@@ -386,6 +419,26 @@ def _parse_json_feed(body: bytes, *, base_url: str, now: datetime) -> ParsedFeed
     )
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(text: str) -> str:
+    """Half a UTF-16 pair (from a JSON escape or feedparser's chr() of a reference) as U+FFFD: no
+    database encoder takes one, and one refused row must not cost its neighbours."""
+    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); no database or encoder takes one: U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _json_author(obj: Mapping[str, Any]) -> str:
     authors = obj.get("authors")
     if isinstance(authors, list) and authors and isinstance(authors[0], dict):
@@ -394,6 +447,252 @@ def _json_author(obj: Mapping[str, Any]) -> str:
     if isinstance(author, dict):
         return str(author.get("name") or "")
     return ""
+
+
+# --- XML: document type declarations out, before any parser -----------------------------------
+
+# What the entities a feed declares may add to it, in bytes, when put back in place. Real feeds
+# declare a few short names ("&id;" for a tag: URI prefix); a "quadratic blowup" declares one
+# long value and uses it thousands of times.
+ENTITY_EXPANSION_BUDGET = 1024 * 1024
+# A declared entity longer than this is not put back: no feed needs one, an attack does.
+ENTITY_VALUE_MAX_BYTES = 1024
+# Removing a declaration can join the text around it into a new one ("<!DOC<!DOCTYPE x>TYPE");
+# removal repeats until none is left, this many times at most.
+_DTD_PASSES = 4
+
+_XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_HTML_ENTITY_CODEPOINTS = {name: code for name, code in html.entities.name2codepoint.items()}
+_DECL_SIGNIFICANT_RE = re.compile(rb"[\"'\[\]>]|<!--")
+_DOCTYPE_OR_ENTITY_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_BARE_DOCTYPE_RE = re.compile(rb"<!DOCTYPE\s+[A-Za-z_:][\w.:-]*\s*>", re.IGNORECASE)
+_ENTITY_DECL_RE = re.compile(
+    rb"""<!ENTITY\s+([A-Za-z_:][\w.:-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>""",
+)
+_SAFE_ENTITY_VALUE_RE = re.compile(rb"(?:[^&%<\"']|&#[0-9]{1,7};|&#x[0-9A-Fa-f]{1,6};)*")
+_ENTITY_REF_RE = re.compile(rb"&([A-Za-z_:][\w.:-]{0,63});")
+_XML_DECL_ENCODING_RE = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_FIRST_ELEMENT_RE = re.compile(rb"<\w")  # where feedparser's replace_doctype ends the prolog
+
+
+def _without_dtd(body: bytes, content_type: str = "") -> bytes:
+    """``body`` without document type declarations or entity declarations (see the module docstring).
+
+    Raises FeedParseError when the declared entities would grow the document past
+    ENTITY_EXPANSION_BUDGET, or when a declaration hides in an encoding this byte-level scan
+    cannot read (UTF-16, UTF-32, UTF-7, EBCDIC).
+    """
+    _refuse_hidden_declarations(body, content_type)
+    if not _DOCTYPE_OR_ENTITY_RE.search(body):
+        return body
+    entities: dict[bytes, bytes] = {}
+    external = False
+    for _ in range(_DTD_PASSES):
+        body, declarations = _strip_declarations(body)
+        if not declarations:
+            break
+        for declaration in declarations:
+            found, names_external = _declared_entities(declaration)
+            for name, value in found.items():
+                entities.setdefault(name, value)  # XML: the first declaration of a name wins
+            external = external or names_external
+    else:
+        raise FeedParseError("The feed hides document type declarations inside each other; it was not read.")
+    if entities or external:
+        body = _expand_entities(body, entities, html_names=external)
+    return body
+
+
+# Markup a document may hold, so that parsing any input under the fetcher's 5 MB cap stays within
+# a fixed memory budget (~230 bytes of lxml tree per tag, ~750 bytes per entry built). Real feeds
+# stay far below: the largest of 2,307 stored ones has 87k "<", 33k attributes, 1,046 entries.
+MAX_TAGS = 250_000
+MAX_ATTRIBUTES = 100_000
+MAX_ENTRY_TAGS = 20_000
+# fastfeedparser takes quadratic time in the attributes of one element (5 s for 40,000).
+MAX_ATTRIBUTES_PER_ELEMENT = 1_000
+_LONG_TAG_RE = re.compile(rb"<[^<>]{%d,}" % (4 * MAX_ATTRIBUTES_PER_ELEMENT))  # ' a="" ' is 4+ bytes
+# Broken documents go to feedparser's loose parser, in Python, which spends ~60 µs a tag and
+# ~1.3 kB an attribute; past these only the recovering lxml parser reads them (the largest
+# broken stored feed has 8.4k tags and 11.5k attributes).
+MAX_LENIENT_TAGS = 60_000
+MAX_LENIENT_ATTRIBUTES = 20_000
+
+
+def _check_markup_budget(body: bytes) -> bool:
+    """FeedParseError when ``body`` holds more markup than any feed needs; else whether it is small
+    enough for feedparser's loose parser. Cheap upper bounds first: most feeds need one pass or two."""
+    tags = body.count(b"<")
+    if tags > MAX_TAGS:
+        raise FeedParseError(f"The document has more than {MAX_TAGS:,} tags; no feed needs that many.")
+    equals = body.count(b"=")  # every attribute has one; text and URLs add some
+    attributes = equals if equals <= MAX_LENIENT_ATTRIBUTES else body.count(b'="') + body.count(b"='")
+    if attributes > MAX_ATTRIBUTES:
+        raise FeedParseError(f"The document has more than {MAX_ATTRIBUTES:,} attributes; no feed needs that many.")
+    if equals > MAX_ATTRIBUTES_PER_ELEMENT:
+        for long_tag in _LONG_TAG_RE.finditer(body):
+            if long_tag.group().count(b"=") > MAX_ATTRIBUTES_PER_ELEMENT:
+                raise FeedParseError(
+                    f"The document has an element with more than {MAX_ATTRIBUTES_PER_ELEMENT:,} attributes; "
+                    "no feed needs that many."
+                )
+    if tags > MAX_ENTRY_TAGS and body.count(b"item") + body.count(b"entry") > MAX_ENTRY_TAGS:
+        entries = body.count(b"<item") + body.count(b"<entry") + body.count(b":item") + body.count(b":entry")
+        if entries > MAX_ENTRY_TAGS:
+            raise FeedParseError(f"The document lists more than {MAX_ENTRY_TAGS:,} entries; no feed needs that many.")
+    return tags <= MAX_LENIENT_TAGS and attributes <= MAX_LENIENT_ATTRIBUTES
+
+
+def _strip_declarations(body: bytes) -> tuple[bytes, list[bytes]]:
+    """One pass: every <!DOCTYPE ...> with an external id or internal subset, and every <!ENTITY ...>,
+    cut out and returned.
+
+    Comments, and CDATA sections after the first element, are left alone (an item's HTML may
+    quote a doctype), except a comment before the first element that holds a declaration: it goes
+    whole, because feedparser finds declarations in the prolog by regular expression, inside
+    comments too, and re-declares them for its loose parser.
+    """
+    out, declarations, pos, n = [], [], 0, len(body)
+    first_element = _FIRST_ELEMENT_RE.search(body)
+    body_start = first_element.start() if first_element else n
+    while True:
+        start = body.find(b"<!", pos)
+        if start < 0:
+            out.append(body[pos:])
+            break
+        comment = body.startswith(b"<!--", start)
+        if comment or (start > body_start and body.startswith(b"<![CDATA[", start)):
+            closer = b"-->" if comment else b"]]>"
+            end = body.find(closer, start + 4)
+            end = n if end < 0 else end + 3
+            if comment and start < body_start and _DOCTYPE_OR_ENTITY_RE.search(body, start + 4, end):
+                out.append(body[pos:start])
+                declarations.append(body[start:end])
+            else:
+                out.append(body[pos:end])
+            pos = end
+            continue
+        keyword = body[start + 2 : start + 9].upper()
+        if keyword.startswith((b"DOCTYPE", b"ENTITY")):
+            end = _declaration_end(body, start)
+            if not _BARE_DOCTYPE_RE.fullmatch(body, start, end):
+                out.append(body[pos:start])
+                declarations.append(body[start:end])
+                pos = end
+                continue
+        out.append(body[pos : start + 2])
+        pos = start + 2
+    return b"".join(out), declarations
+
+
+def _declaration_end(body: bytes, start: int) -> int:
+    """Where the declaration at ``start`` ends: after its closing ">", quotes and an internal
+    subset ("[...]", with its comments) respected; the end of the body when it never closes."""
+    quote, in_subset, pos = b"", False, start + 2
+    while True:
+        match = _DECL_SIGNIFICANT_RE.search(body, pos)
+        if match is None:
+            return len(body)
+        token, pos = match.group(), match.end()
+        if quote:
+            if token == quote:
+                quote = b""
+        elif token in (b'"', b"'"):
+            quote = token
+        elif token == b"<!--":
+            close = body.find(b"-->", pos)
+            if close < 0:
+                return len(body)
+            pos = close + 3
+        elif token == b"[":
+            in_subset = True
+        elif token == b"]":
+            in_subset = False
+        elif token == b">" and not in_subset:
+            return pos
+
+
+def _declared_entities(declaration: bytes) -> tuple[dict[bytes, bytes], bool]:
+    """The general entities with a short literal value a declaration defines, and whether it
+    names anything external (a DTD file, an external or parameter entity)."""
+    entities = {}
+    for match in _ENTITY_DECL_RE.finditer(declaration):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        name = match.group(1)
+        if len(value) <= ENTITY_VALUE_MAX_BYTES and _SAFE_ENTITY_VALUE_RE.fullmatch(value):
+            entities.setdefault(name, value)
+    upper = declaration.upper()
+    external = b"SYSTEM" in upper or b"PUBLIC" in upper or b"%" in declaration
+    return entities, external
+
+
+def _expand_entities(body: bytes, entities: dict[bytes, bytes], *, html_names: bool) -> bytes:
+    """Put declared entities in place (and, for a feed that took them from an external DTD, HTML
+    entity names as character references), refusing past ENTITY_EXPANSION_BUDGET."""
+    grown = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal grown
+        name = match.group(1)
+        value = entities.get(name)
+        if value is None and html_names:
+            text = name.decode("ascii", "replace")
+            if text not in _XML_PREDEFINED and text in _HTML_ENTITY_CODEPOINTS:
+                value = b"&#%d;" % _HTML_ENTITY_CODEPOINTS[text]
+        if value is None:
+            return match.group()
+        grown += len(value) - len(match.group())
+        if grown > ENTITY_EXPANSION_BUDGET:
+            raise FeedParseError(
+                "The feed declares XML entities that would grow it past "
+                f"{ENTITY_EXPANSION_BUDGET // (1024 * 1024)} MB (an entity expansion attack); it was not read."
+            )
+        return value
+
+    return _ENTITY_REF_RE.sub(replace, body)
+
+
+def _refuse_hidden_declarations(body: bytes, content_type: str) -> None:
+    """Refuse a declaration written in an encoding in which "<!DOCTYPE" is not those ASCII bytes.
+
+    lxml and feedparser decode such documents themselves (from a byte order mark, the XML
+    declaration, or the HTTP charset), so the byte-level removal would not see what they see.
+    """
+    for encoding in _possible_encodings(body, content_type):
+        try:
+            codec = codecs.lookup(encoding)
+        except LookupError:
+            continue
+        if codec.name != "utf-7" and "<!DOCTYPE".encode(codec.name, "replace") == b"<!DOCTYPE":
+            continue  # ASCII-compatible: the byte-level scan sees what a parser sees (UTF-7 is
+            # not: it may also spell "<" as "+ADw-")
+        text = body.decode(codec.name, "replace")
+        if "<!doctype" in text.lower() or "<!entity" in text.lower():
+            raise FeedParseError(
+                f"The feed declares a document type in the {codec.name} encoding, which Tidings does not "
+                "read (it could hide an entity expansion or file-reading attack)."
+            )
+
+
+def _possible_encodings(body: bytes, content_type: str) -> list[str]:
+    head = body[:4]
+    found = []
+    for marks, encoding in (
+        ((b"\x00\x00\xfe\xff", b"\x00\x00\x00<"), "utf-32-be"),
+        ((b"\xff\xfe\x00\x00", b"<\x00\x00\x00"), "utf-32-le"),
+        ((b"\xfe\xff", b"\x00<\x00?", b"\x00<\x00!"), "utf-16-be"),
+        ((b"\xff\xfe", b"<\x00?\x00", b"<\x00!\x00"), "utf-16-le"),
+        ((b"\x4c\x6f\xa7\x94",), "cp037"),
+    ):
+        if head.startswith(marks):
+            found.append(encoding)
+            break
+    declared = _XML_DECL_ENCODING_RE.match(body.lstrip(b"\xef\xbb\xbf"))
+    if declared:
+        found.append(declared.group(1).decode("ascii"))
+    if "charset=" in content_type.lower():
+        found.append(content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'"))
+    return found
 
 
 # --- XML: strict check and fast path --------------------------------------------------------
@@ -547,7 +846,7 @@ def _parse_repaired_with_fastfeedparser(
     """
     try:
         parsed = fastfeedparser.parse(body)
-    except ValueError:
+    except _LIBRARY_ERRORS:  # ValueError is fastfeedparser's "not a feed"; the rest, what lxml raised
         return None
     raw_entries = parsed.get("entries") or []
     if not raw_entries:
@@ -590,7 +889,7 @@ def _parse_with_fastfeedparser(body: bytes, root: etree._Element, *, base_url: s
     fmt = _fast_format(root)
     try:
         parsed = fastfeedparser.parse(body)
-    except ValueError:  # fastfeedparser's way of saying "not a feed I can read"
+    except _LIBRARY_ERRORS:  # ValueError: fastfeedparser's way of saying "not a feed I can read"
         return None
     items = _items(root, fmt)
     raw_entries = parsed.get("entries") or []
@@ -679,12 +978,16 @@ def _parse_with_feedparser(
     headers = {"content-location": base_url}  # lower-case keys: feedparser looks them up so
     if content_type:
         headers["content-type"] = content_type  # an empty one would make feedparser cry bozo
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        sanitize_html=False,  # sanitizing.clean_html is the only sanitizer
-        resolve_relative_uris=False,  # keep summary/content HTML as given; clean_html resolves
-    )
+    body = _without_bad_char_refs(body)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,  # sanitizing.clean_html is the only sanitizer
+            resolve_relative_uris=False,  # keep summary/content HTML as given; clean_html resolves
+        )
+    except _LIBRARY_ERRORS as exc:  # e.g. ValueError from chr() on "&#2000000;" in its loose parser
+        raise FeedParseError(f"The feed could not be read, even leniently ({type(exc).__name__}: {exc}).") from exc
     info = parsed.get("feed") or {}
     raw_entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
@@ -736,6 +1039,24 @@ def _parse_with_feedparser(
         bozo=bozo,
         bozo_message=_bozo_message(parsed, xml_error) if bozo else "",
     )
+
+
+# Numeric references long enough to name a surrogate (U+D800-U+DFFF) or a code point past U+10FFFF.
+_LONG_CHAR_REF_RE = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{4,})|0*([0-9]{5,}));")
+
+
+def _without_bad_char_refs(body: bytes) -> bytes:
+    """References to no character ("&#55296;", "&#2000000;") as "&#65533;" (U+FFFD).
+
+    feedparser's loose parser calls chr() on them and fails on the whole document (ValueError), or
+    leaves a lone surrogate that fails its entry in the database.
+    """
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        return b"&#65533;" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else match.group()
+
+    return _LONG_CHAR_REF_RE.sub(replace, body) if b"&#" in body else body
 
 
 # A well-formed feed served as text/html or with a wrong charset is a feed like any other.

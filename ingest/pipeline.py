@@ -11,6 +11,7 @@ extract_articles(article_ids):
     3. extract, sanitize last, store
 """
 
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -96,16 +97,16 @@ def refresh_feed(feed_id: int, *, enqueue_extraction: Callable[[list[int]], None
             parsed = parsing.parse_feed(result.body, base_url=result.effective_url, content_type=result.content_type)
             if parsed.bozo and not parsed.entries:
                 raise parsing.FeedParseError("The feed is broken and no entries could be read from it.")
-            with transaction.atomic():
-                now = clock.now()
-                not_before = now - settings.KEEP_ARTICLES if settings.KEEP_ARTICLES else None
-                upsert = article_actions.upsert_entries(feed, parsed.entries, now=now, not_before=not_before)
-                new_ids = upsert.new_article_ids
+            with transaction.atomic(), sanitizing.problems_recorded() as html_problems:
+                stored = _store_entries(feed, parsed.entries)
+                new_ids = stored.new_article_ids
                 if new_ids and enqueue_extraction is not None:
                     transaction.on_commit(lambda: enqueue_extraction(new_ids))
+            if stored.failed and len(stored.failed) == len(parsed.entries):
+                raise parsing.FeedParseError(_failed_entries_message(stored.failed, every=True))
+            warnings = _warnings(parsed, stored, html_problems)
             outcome = _FeedOutcome(
-                Outcome.PARSE_WARNING if _warnings(parsed, upsert) else Outcome.OK,
-                _warnings(parsed, upsert), status_code=result.status,
+                Outcome.PARSE_WARNING if warnings else Outcome.OK, warnings, status_code=result.status,
                 entries_new=len(new_ids), result=result, parsed=parsed,
             )  # fmt: skip
     except fetching.FetchError as exc:
@@ -117,13 +118,102 @@ def refresh_feed(feed_id: int, *, enqueue_extraction: Callable[[list[int]], None
     return outcome.outcome
 
 
-def _warnings(parsed: parsing.ParsedFeed, upsert) -> str:
+@dataclass(frozen=True)
+class _StoredEntries:
+    new_article_ids: list[int]
+    skipped_without_link: int
+    failed: list[tuple[parsing.ParsedEntry, str]]  # (entry, what went wrong, in words)
+
+
+def _store_entries(feed: Feed, entries: tuple[parsing.ParsedEntry, ...]) -> _StoredEntries:
+    """Store the feed's entries in one go; when that fails, one by one, so that a bad entry costs
+    that entry alone (each in its own savepoint) and is reported by name."""
+    now = clock.now()
+    not_before = now - settings.KEEP_ARTICLES if settings.KEEP_ARTICLES else None
+    try:
+        with transaction.atomic():
+            upsert = article_actions.upsert_entries(feed, entries, now=now, not_before=not_before)
+        return _StoredEntries(upsert.new_article_ids, upsert.skipped_without_link, [])
+    except Exception:  # whatever one entry breaks, the others are stored below
+        logger.warning("feed entries failed together; storing them one by one", exc_info=True,
+                       extra={"feed_id": feed.pk})  # fmt: skip
+    new_ids: list[int] = []
+    skipped = 0
+    failed: list[tuple[parsing.ParsedEntry, str]] = []
+    for entry in entries:
+        try:
+            with transaction.atomic():
+                upsert = article_actions.upsert_entries(feed, [entry], now=now, not_before=not_before)
+        except Exception as exc:  # recorded on the feed's health, by entry
+            logger.warning("feed entry could not be stored", exc_info=True,
+                           extra={"feed_id": feed.pk, "entry_link": entry.link[:300]})  # fmt: skip
+            failed.append((entry, _plain_error(exc)))
+            continue
+        new_ids.extend(upsert.new_article_ids)
+        skipped += upsert.skipped_without_link
+    return _StoredEntries(sorted(set(new_ids)), skipped, failed)
+
+
+def _storable(text: str) -> str:
+    """Text any database takes: the very characters that made a row fail (a lone surrogate, NUL)
+    must not fail the health record that names them."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _plain_error(exc: Exception) -> str:
+    text = _storable(" ".join(str(exc).split())[:200])
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _entry_name(entry: parsing.ParsedEntry) -> str:
+    name = _storable(entry.title or entry.link or entry.guid)
+    return f"“{name[:80]}{'…' if len(name) > 80 else ''}”"
+
+
+# Entries named one by one on the health page; the rest are counted.
+NAMED_ENTRIES = 5
+
+
+def _named_list(items: list[str]) -> str:
+    shown = "; ".join(items[:NAMED_ENTRIES])
+    return shown + (f"; and {len(items) - NAMED_ENTRIES} more" if len(items) > NAMED_ENTRIES else "")
+
+
+def _failed_entries_message(failed: list[tuple[parsing.ParsedEntry, str]], *, every: bool = False) -> str:
+    listed = _named_list([f"{_entry_name(entry)} ({reason})" for entry, reason in failed])
+    if every:
+        return f"None of the feed's {len(failed)} entries could be stored: {listed}."
+    return f"{len(failed)} {'entry' if len(failed) == 1 else 'entries'} could not be stored: {listed}."
+
+
+def _html_problems_message(parsed: parsing.ParsedFeed, problems: list[sanitizing.SanitizeProblem]) -> str:
+    """Which entries' HTML the sanitizer had to fall back on, by name (problems carry the link)."""
+    by_link = {entry.link: entry for entry in parsed.entries}
+    described: dict[str, list[str]] = {}
+    for problem in problems:
+        entry = by_link.get(problem.base_url)
+        name = _entry_name(entry) if entry is not None else f"“{problem.base_url[:80]}”"
+        described.setdefault(name, [])
+        if problem.message not in described[name]:
+            described[name].append(problem.message)
+    count = len(described)
+    listed = _named_list([f"{name}: {', '.join(messages)}" for name, messages in described.items()])
+    return f"{count} {'entry' if count == 1 else 'entries'} had HTML that could not be kept as written ({listed})."
+
+
+def _warnings(
+    parsed: parsing.ParsedFeed, stored: _StoredEntries, html_problems: list[sanitizing.SanitizeProblem]
+) -> str:
     notes = []
     if parsed.bozo:
         notes.append(parsed.bozo_message or "The feed is not well-formed, but its entries could be read.")
-    if upsert.skipped_without_link:
+    if stored.failed:
+        notes.append(_failed_entries_message(stored.failed))
+    if html_problems:
+        notes.append(_html_problems_message(parsed, html_problems))
+    if stored.skipped_without_link:
         notes.append(
-            f"{upsert.skipped_without_link} entries had no link, or a link that is not a web (http or https)"
+            f"{stored.skipped_without_link} entries had no link, or a link that is not a web (http or https)"
             " address, and were skipped."
         )
     if parsed.entries_dropped:
@@ -227,6 +317,21 @@ class _Page:
     article: Article
     html: str = ""
     failure: str = ""
+    parsed: boilerplate.ParsedPage | None = None
+    fingerprints: frozenset[str] = frozenset()
+
+
+def _parse_page(page: _Page) -> _Page:
+    """The page parsed and fingerprinted once (fingerprint before extraction takes the tree over);
+    a page that cannot be becomes a failed page, not a failed batch."""
+    if not page.html:
+        return page
+    try:
+        parsed = boilerplate.parse_page(page.html)
+        return dataclasses.replace(page, parsed=parsed, fingerprints=boilerplate.block_fingerprints(parsed))
+    except Exception as exc:  # recorded on the article and the page log
+        logger.warning("page could not be parsed", exc_info=True, extra={"url": page.article.url})
+        return _Page(page.article, failure=f"The article page could not be read ({_plain_error(exc)}).")
 
 
 def extract_articles(article_ids: list[int]) -> int:
@@ -277,10 +382,11 @@ def _decode(body: bytes, content_type: str) -> str:
 def _extract_publisher_pages(pages: list[_Page]) -> None:
     # 2. learn the template: this batch's pages plus the publisher's earlier pages
     publisher = Publisher.objects.get(pk=pages[0].article.publisher_id)
+    pages = [_parse_page(page) for page in pages]
     fetched = [p for p in pages if p.html]
     # Parse each page once: fingerprinting and extraction share the tree (fingerprint first).
-    parsed = {p.article.pk: boilerplate.parse_page(p.html) for p in fetched}
-    fingerprints = {pk: boilerplate.block_fingerprints(page) for pk, page in parsed.items()}
+    parsed = {p.article.pk: p.parsed for p in fetched}
+    fingerprints = {p.article.pk: p.fingerprints for p in fetched}
     counts = Counter(publisher.template_counts)
     for fps in fingerprints.values():
         counts.update(fps)
@@ -304,8 +410,20 @@ def _extract_publisher_pages(pages: list[_Page]) -> None:
             article_actions.record_extraction_failure(page.article.pk, note=str(exc), now=now)
             _log_page(page.article, Outcome.EXTRACTION_FAILED, str(exc))
             continue
-        safe_html = sanitizing.clean_html(extracted.body_html, base_url=page.article.url)
+        except Exception as exc:  # one unreadable page costs that article's text alone
+            logger.warning("page extraction failed", exc_info=True, extra={"url": page.article.url})
+            note = f"The article page could not be read ({_plain_error(exc)}); the feed's excerpt is shown."
+            article_actions.record_extraction_failure(page.article.pk, note=note, now=now)
+            _log_page(page.article, Outcome.EXTRACTION_FAILED, note)
+            continue
+        with sanitizing.problems_recorded() as html_problems:
+            safe_html = sanitizing.clean_html(extracted.body_html, base_url=page.article.url)
         article_actions.record_extraction(page.article.pk, extracted=extracted, body_html_safe=safe_html, now=now)
+        if html_problems:
+            message = "The article's HTML could not be kept as written: " + ", ".join(
+                dict.fromkeys(problem.message for problem in html_problems)
+            )
+            _log_page(page.article, Outcome.OK, message + ".")
     _remember_template(publisher.pk, fingerprints.values())
 
 

@@ -9,11 +9,22 @@ Two passes:
    depend on it.
 2. nh3 (Ammonia) on a strict allowlist. It re-parses whatever the first pass produced with an
    HTML5 parser, so its output is safe whatever the input or the first pass did.
+
+``clean_html`` never raises. Input the first pass cannot parse (``<html>`` alone makes lxml's
+fragment parser assert "too many bodies") goes to nh3 as it came; input nh3 cannot take (lone
+surrogates) comes out as its text, escaped. Each such fall-back is told to whoever listens with
+``problems_recorded()``, so the pipeline can say on a feed's health which items were degraded.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import html as html_escaping
+import logging
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
@@ -75,10 +86,16 @@ TRACKER_HOSTS = frozenset(
 # width/height at or below this many pixels mark a counting pixel, not an illustration.
 TRACKING_PIXEL_MAX_SIZE = 1
 
+logger = logging.getLogger(__name__)
+
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _URL_IGNORED_CHARS = str.maketrans("", "", "\t\n\r")
 _EMPTY_PARAGRAPH_RE = re.compile(r"<p>(?:\s|&nbsp;|\u00a0|<br>)*</p>")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
+# Characters lxml refuses in an attribute value (XML 1.0 forbids them) and no real URL holds:
+# C0 controls other than tab/newline/carriage return, DEL, lone surrogates, U+FFFE/U+FFFF.
+_BAD_URL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_SURROGATES_RE = re.compile("[\ud800-\udfff]")
 
 # huge_tree lifts libxml2's nesting limit from 256 to a few thousand levels, past which the
 # rest of a document is dropped (safely, but lost). lxml locks a parser shared between threads.
@@ -95,16 +112,60 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+@dataclass(frozen=True)
+class SanitizeProblem:
+    """One input that could not be cleaned the normal way: ``base_url`` says whose, ``message`` what
+    was done instead, in words for an operator."""
+
+    base_url: str
+    message: str
+
+
+_problems: contextvars.ContextVar[list[SanitizeProblem] | None] = contextvars.ContextVar(
+    "sanitizing_problems", default=None
+)
+
+
+@contextlib.contextmanager
+def problems_recorded() -> Iterator[list[SanitizeProblem]]:
+    """Collect the problems of every clean_html call made inside the block (this thread only)."""
+    problems: list[SanitizeProblem] = []
+    token = _problems.set(problems)
+    try:
+        yield problems
+    finally:
+        _problems.reset(token)
+
+
+def _record(base_url: str, message: str) -> None:
+    problems = _problems.get()
+    if problems is not None:
+        problems.append(SanitizeProblem(base_url, message))
+
+
 def clean_html(html_text: str, *, base_url: str) -> str:
-    """Untrusted HTML in, HTML safe to render with ``|safe`` out.
+    """Untrusted HTML in, HTML safe to render with ``|safe`` out. Never raises.
 
     ``base_url`` is the address the HTML came from (the article page, or the feed for feed
     summaries); relative links and image sources are resolved against it.
     """
-    if not html_text or not html_text.strip():
+    if not isinstance(html_text, str) or not html_text or not html_text.strip():
         return ""
-    prepared = _rewrite(html_text, base_url)
-    cleaned = _CLEANER.clean(prepared)
+    try:
+        prepared = _rewrite(html_text, base_url)
+    except (etree.LxmlError, ValueError, AssertionError, TypeError, RecursionError) as exc:
+        # The structural pass only improves the result; nh3 below keeps it safe without it.
+        logger.info("sanitizer structural pass failed", extra={"base_url": base_url, "error": repr(exc)})
+        _record(base_url, "its HTML could not be read as written, so links and images were not rewritten")
+        prepared = html_text
+    try:
+        cleaned = _CLEANER.clean(prepared)
+    except (UnicodeError, ValueError):  # lone surrogates (from a JSON \ud800 escape) nh3 cannot take
+        try:
+            cleaned = _CLEANER.clean(_SURROGATES_RE.sub("\ufffd", prepared))
+        except (UnicodeError, ValueError):
+            _record(base_url, "its HTML could not be cleaned, so it was kept as plain text")
+            return html_escaping.escape(_SURROGATES_RE.sub("\ufffd", html_text))
     cleaned = _EMPTY_PARAGRAPH_RE.sub("", cleaned)
     return _BLANK_LINES_RE.sub("\n\n", cleaned).strip()
 
@@ -115,19 +176,36 @@ def _rewrite(html_text: str, base_url: str) -> str:
         root = html.fragment_fromstring(html_text, create_parent="div", parser=_HTML_PARSER)
     except (etree.ParserError, ValueError):  # nothing parseable, or NUL bytes/bad characters
         return html_text
+    except AssertionError:  # "too many bodies": a whole document (<html>) where a fragment was expected
+        _record(base_url, "its HTML was a whole web page rather than a fragment, and was cleaned as it came")
+        return html_text
     dropped_images, unwrapped_links = [], []
+    bad_urls = 0
     for element in root.iter("a", "img", "h1"):
         if element.tag == "a":
             href = _absolute(element.get("href"), base_url)
+            if href is not None and _BAD_URL_CHARS_RE.search(href):
+                bad_urls += 1  # lxml cannot store it, and no browser would reach what it names
+                href = None
             if href is None or _scheme(href) not in LINK_SCHEMES | {""}:  # "": relative, no base
                 unwrapped_links.append(element)  # a link to nowhere (or to javascript:) is text
             else:
                 element.set("href", _strip_tracking(href))
         elif element.tag == "img":
-            if not _rewrite_image(element, base_url):
+            src = element.get("src") or ""
+            if _BAD_URL_CHARS_RE.search(src):
+                bad_urls += 1
+                dropped_images.append(element)
+            elif not _rewrite_image(element, base_url):
                 dropped_images.append(element)
         else:
             element.tag = "h2"
+    if bad_urls:
+        _record(
+            base_url,
+            f"{bad_urls} link or image address{'es' if bad_urls > 1 else ''} held control characters "
+            f"and {'were' if bad_urls > 1 else 'was'} removed",
+        )
     # Changed after iterating: removing while iterating skips siblings. Tail text is kept.
     for img in dropped_images:
         img.drop_tree()
@@ -142,6 +220,8 @@ def _rewrite_image(img: html.HtmlElement, base_url: str) -> bool:
     if not src or src.startswith("data:"):
         src = img.get("data-src") or img.get("data-lazy-src") or ""  # lazy-loading placeholders
     src = _absolute(src, base_url)
+    if src and _BAD_URL_CHARS_RE.search(src):  # a lazy-loading attribute can hold them too
+        return False
     if not src or _scheme(src) not in IMAGE_SCHEMES or _is_tracker(img, src):
         return False
     img.set("src", src)

@@ -254,6 +254,11 @@ class LocalServer:
         with self._lock:
             return self._hits[path]
 
+    def total_hits(self) -> int:
+        """How many requests reached the server at all, whatever their path."""
+        with self._lock:
+            return sum(self._hits.values())
+
     def max_concurrency(self, path: str) -> int:
         """The largest number of requests to ``path`` that were being served at the same time."""
         with self._lock:

@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from articles.models import Article, ArticleSource
-from ingest import pipeline
+from ingest import parsing, pipeline
 from ingest.models import FetchAttempt
 from ingest.tests.publisher_site import rss_feed, sample_articles, serve_publisher
 from sources import actions as source_actions
@@ -243,3 +243,140 @@ def test_publisher_page_says_how_its_pages_were_read(client, local_server, refre
     page = client.get(feed.publisher.get_absolute_url()).content.decode()
     assert "How Tidings reads this publisher" in page
     assert "3 articles by trafilatura+template" in page
+
+
+# --- hostile items: a bad item costs that item, never its feed (issue 10, item 3) -------------------
+
+
+def _hostile_feed(base: str) -> bytes:
+    """Two good items, one whose description is "<html>" (lxml's fragment parser asserts "too many
+    bodies"), one whose link holds a control character (&#14;: lxml's element.set() refuses it)."""
+    items = [
+        ("Good one", f"{base}/news/good-one.html", "&lt;p&gt;The first good story.&lt;/p&gt;"),
+        ("Whole page", f"{base}/news/whole-page.html", "&lt;html&gt;"),
+        ("Control character", f"{base}/news/control.html",
+         '&lt;p&gt;See &lt;a href="https://example.org/a&amp;#14;b"&gt;this&lt;/a&gt; and '
+         '&lt;img src="&amp;#14;"&gt;that.&lt;/p&gt;'),
+        ("Good two", f"{base}/news/good-two.html", "&lt;p&gt;The second good story.&lt;/p&gt;"),
+    ]  # fmt: skip
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>Mon, 01 Dec 2025 10:0{i}:00 +0000</pubDate><description>{description}</description></item>"
+        for i, (title, link, description) in enumerate(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title><link>{base}/</link>'
+        f"<description>d</description>{body}</channel></rss>"
+    ).encode()
+
+
+def test_a_bad_item_costs_that_item_not_its_feed(local_server):
+    local_server.route("/hostile.xml", _hostile_feed(local_server.base_url), content_type="application/rss+xml")
+    feed = make_feed(local_server.url("/hostile.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    stored = dict(Article.objects.values_list("title", "summary_html_safe"))
+    assert stored == {
+        "Good one": "<p>The first good story.</p>",
+        "Whole page": "",
+        "Control character": "<p>See this and that.</p>",
+        "Good two": "<p>The second good story.</p>",
+    }
+    attempt = FetchAttempt.objects.get(feed=feed)
+    assert attempt.outcome == Outcome.PARSE_WARNING
+    assert attempt.entries_new == 4
+    assert attempt.message == (
+        "2 entries had HTML that could not be kept as written "
+        "(“Whole page”: its HTML was a whole web page rather than a fragment, and was cleaned as it came; "
+        "“Control character”: 2 link or image addresses held control characters and were removed)."
+    )
+    feed.refresh_from_db()
+    assert (feed.health, feed.last_error) == (Feed.Health.WARNING, attempt.message)
+
+
+def test_an_entry_the_database_refuses_is_named_and_the_others_stored(local_server):
+    """The parsers no longer emit text a database refuses, so this builds such an entry by hand: a
+    title holding half a UTF-16 pair, which neither SQLite's nor PostgreSQL's driver can encode. The
+    batch fails, the entries are stored one by one, and the refused one is named."""
+    from datetime import UTC, datetime
+
+    base = local_server.base_url
+
+    def entry(title: str, slug: str) -> parsing.ParsedEntry:
+        return parsing.ParsedEntry(
+            guid=slug, link=f"{base}/news/{slug}.html", title=title, summary="<p>s</p>", content="",
+            author="", published=datetime(2025, 12, 1, tzinfo=UTC), updated=None, enclosures=(), image_url="",
+        )  # fmt: skip
+
+    feed = make_feed(local_server.url("/unused.xml"))
+    stored = pipeline._store_entries(
+        feed, (entry("First", "first"), entry("Half \ud800 pair", "half"), entry("Last", "last"))
+    )
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["First", "Last"]
+    assert len(stored.new_article_ids) == 2
+    assert [(e.guid, reason.split(":")[0]) for e, reason in stored.failed] == [("half", "UnicodeEncodeError")]
+    assert pipeline._failed_entries_message(stored.failed).startswith(
+        "1 entry could not be stored: “Half \\ud800 pair” (UnicodeEncodeError: 'utf-8' codec can't encode"
+    )
+
+
+def test_a_reference_to_no_character_costs_one_character_not_the_feed(local_server):
+    """ "&#55296;" (half a UTF-16 pair) and "&#2000000;" (past U+10FFFF) in a feed that is not well-formed:
+    feedparser's chr() failed on the whole document; now each is U+FFFD."""
+    base = local_server.base_url
+    body = (
+        f'<rss version="2.0"><channel><title>T & co</title><link>{base}/</link>'
+        f"<item><title>Half &#55296; pair</title><link>{base}/a.html</link></item>"
+        f"<item><title>Far &#2000000; out</title><link>{base}/b.html</link></item></channel></rss>"
+    )
+    local_server.route("/refs.xml", body.encode(), content_type="application/rss+xml")
+    feed = make_feed(local_server.url("/refs.xml"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.PARSE_WARNING
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Far \ufffd out", "Half \ufffd pair"]
+
+
+def test_a_json_feed_with_half_a_surrogate_pair_is_stored(local_server):
+    """ "\\ud800" in JSON decodes to a lone surrogate that no database encoder takes."""
+    base = local_server.base_url
+    body = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+        f'{{"id": "1", "url": "{base}/a.html", "title": "Half \\ud800 pair", "content_html": "<p>x\\udfff</p>"}},'
+        f'{{"id": "2", "url": "{base}/b.html", "title": "Fine", "content_html": "<p>fine</p>"}}]}}'
+    )
+    local_server.route("/feed.json", body.encode(), content_type="application/feed+json")
+    feed = make_feed(local_server.url("/feed.json"))
+    assert pipeline.refresh_feed(feed.pk) == Outcome.OK
+    assert dict(Article.objects.values_list("title", "feed_content_html_safe")) == {
+        "Half \ufffd pair": "<p>x\ufffd</p>",
+        "Fine": "<p>fine</p>",
+    }
+
+
+def test_a_hostile_page_costs_that_page_alone(local_server, refresh_and_extract, tmp_path):
+    """One page names a local DTD and entity (they must not be read) and holds links with control
+    characters; another has no text at all. The good page and the hostile one are extracted, the empty
+    one keeps the feed's excerpt, and the page log says so."""
+    canary = tmp_path / "canary.dtd"
+    canary.write_text('<!ENTITY canary "CANARY-LEAKED">')
+    articles = serve_publisher(local_server)
+    paragraphs = "".join(f"<p>{p}</p>" for p in articles[1].paragraphs)
+    hostile = (
+        f'<?xml version="1.0"?><!DOCTYPE html SYSTEM "{canary.as_uri()}" [<!ENTITY canary SYSTEM '
+        f'"{canary.as_uri()}">]><html><head><title>{articles[1].title} &canary;</title></head><body><article>'
+        f'<h1>{articles[1].title}</h1>{paragraphs}<p>Read <a href="https://example.org/a&#14;b">more</a> '
+        f'<img src="&#1;"> &canary;</p></article></body></html>'
+    )
+    local_server.route("/news/river-festival.html", hostile.encode(), content_type="text/html; charset=utf-8")
+    local_server.route("/news/school-meals.html", b"<html><body><script>x()</script></body></html>")
+    feed = make_feed(local_server.url("/feed.xml"))
+    assert refresh_and_extract(feed) == Outcome.OK
+    stored = {a.title: a for a in Article.objects.all()}
+    bridge, river, meals = (stored[a.title] for a in articles)
+    assert (bridge.status, river.status) == (Article.Status.READY, Article.Status.READY)
+    assert "CANARY-LEAKED" not in river.body_text + river.body_html_safe + river.title
+    assert river.body_html_safe.endswith("<p>Read more &amp;canary;</p>")
+    assert (meals.status, meals.extraction_note) == (
+        Article.Status.EXCERPT_ONLY,
+        "The page has no readable article text.",
+    )
+    pages = list(FetchAttempt.objects.filter(kind=FetchAttempt.Kind.PAGE).values_list("url", "outcome", "message"))
+    assert pages == [(meals.url, Outcome.EXTRACTION_FAILED, "The page has no readable article text.")]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ingest.sanitizing import clean_html
+from ingest.sanitizing import clean_html, problems_recorded
 
 BASE = "https://news.example/world/story.html"
 REL = 'rel="noopener noreferrer nofollow"'
@@ -203,3 +205,70 @@ def test_deep_nesting_keeps_the_text():
 
 def test_without_a_base_url_relative_links_stay_relative():
     assert clean_html('<a href="/a">a</a>', base_url="") == f'<a href="/a" {REL}>a</a>'
+
+
+# --- never raises (issue 10, item 3): the literal cases, and what each fall-back reports ---------
+
+NEVER_RAISES_CASES = {
+    "a whole document": (
+        "<html>", "", "its HTML was a whole web page rather than a fragment, and was cleaned as it came",
+    ),
+    "control character in a link": (
+        '<p>See <a href="https://example.org/a&#14;b">this</a>.</p>', "<p>See this.</p>",
+        "1 link or image address held control characters and was removed",
+    ),
+    "control character as an image source": (
+        '<p>x<img src="&#14;">y</p>', "<p>xy</p>", "1 link or image address held control characters and was removed",
+    ),
+    "control character in a lazy image source": (
+        '<img src="data:x" data-src="https://e.example/a&#1;.png">', "", "",
+    ),
+    "raw control character in a link": (
+        '<a href="https://e.example/\x0e">x</a>', "x",
+        "1 link or image address held control characters and was removed",
+    ),
+    "lone surrogate": ("<p>a\ud800b</p>", "<p>a</p>", ""),
+    "NUL bytes": ("<p>a\x00b</p>", "<p>a\ufffdb</p>", ""),
+    "U+FFFE in a link": ('<a href="https://e.example/\ufffe">x</a>', "x",
+                         "1 link or image address held control characters and was removed"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("html", "expected", "problem"), NEVER_RAISES_CASES.values(), ids=NEVER_RAISES_CASES.keys())
+def test_never_raises_and_says_what_it_did_instead(html, expected, problem):
+    with problems_recorded() as problems:
+        assert clean_html(html, base_url=BASE) == expected
+    assert [(p.base_url, p.message) for p in problems] == ([(BASE, problem)] if problem else [])
+
+
+def test_a_lone_surrogate_nh3_cannot_take_becomes_a_replacement_character():
+    """It reaches nh3 only when the structural pass failed (lxml drops it otherwise)."""
+    with problems_recorded() as problems:
+        assert clean_html("<html>\ud800<b>", base_url=BASE) == "\ufffd<b></b>"
+    assert [p.message for p in problems] == [
+        "its HTML was a whole web page rather than a fragment, and was cleaned as it came"
+    ]
+
+
+def test_problems_are_collected_only_inside_the_block():
+    clean_html("<html>", base_url=BASE)  # outside any block: nothing to collect into, nothing raised
+    with problems_recorded() as problems:
+        clean_html('<a href="a&#14;">x</a>', base_url="https://a.example/")
+        clean_html("<p>fine</p>", base_url="https://b.example/")
+    assert [p.base_url for p in problems] == ["https://a.example/"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        line
+        for line in (Path(__file__).parent / "fixtures" / "hostile" / "payloadsallthethings-xxe-fuzzing.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line
+    ],
+)
+def test_public_xxe_payloads_as_html_stay_inert(line):
+    """PayloadsAllTheThings' XXE fuzzing list (fixtures/hostile/README.md) as item HTML."""
+    cleaned = clean_html(line, base_url=BASE)
+    assert "<script" not in cleaned.lower() and "<xsl" not in cleaned.lower() and "<xml" not in cleaned.lower()
