@@ -1,6 +1,7 @@
 """The installable app in a real browser (Debian's Chromium driven by Playwright, as in comments/tests/test_browser.py):
 the manifest is found and valid, its icons load, the service worker is activated for the whole site, and with the
-network cut a saved article that was opened before still opens (an article never opened shows the offline page).
+network cut a saved article that was opened before still opens (an article never opened shows the offline page);
+signing out forgets the reader's kept pages.
 """
 
 import struct
@@ -118,10 +119,25 @@ def test_installable_app_works_offline(browser, live_server):  # noqa: F811 - th
     page.goto(saved.get_absolute_url())
     assert page.locator("h1").inner_text() == "Bridge reopens after eight months of repairs"
     assert page.locator(".body").inner_text() == f"{saved.title}: the full text, kept for offline reading."
+    # The copy kept is the one after saving, without the one-time "Saved for later." notice.
+    assert page.locator(f"form[action$='/unsave/article/{saved.pk}/'] button").inner_text() == "Saved"
+    assert page.locator(".messages").count() == 0
     page.screenshot(path=str(ARTIFACTS / "app.png"))
     page.goto(never_opened.get_absolute_url())
     assert page.locator("h1").inner_text() == "You are offline"
     page.screenshot(path=str(ARTIFACTS / "app-offline.png"))
+
+    # 6. Signing out forgets the reader's kept pages on this device: offline, the saved article is gone too.
+    context.set_offline(False)
+    page.goto("/")
+    with page.expect_navigation():
+        page.click("form.signout button")
+    page.wait_for_function(
+        "(path) => caches.keys().then((names) => !names.includes('tidings-saved'))", arg=saved.get_absolute_url()
+    )
+    context.set_offline(True)
+    page.goto(saved.get_absolute_url())
+    assert page.locator("h1").inner_text() == "You are offline"
     context.set_offline(False)
     assert errors == []
     context.close()

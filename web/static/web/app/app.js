@@ -58,5 +58,12 @@ function setUpInstallBox() {
   window.addEventListener("appinstalled", () => show("install-done"));
 }
 
+/* Signing out: the worker forgets this reader's kept pages (another person may use this device next). */
+document.addEventListener("submit", (event) => {
+  if (event.target.matches('form[action$="/logout/"]') && navigator.serviceWorker && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({ type: "forget" });
+  }
+});
+
 setUpInstallBox();
 startServiceWorker().catch((error) => console.warn("Tidings could not start offline reading:", error));

@@ -10,6 +10,8 @@ const SAVED_CACHE = "tidings-saved"; // the reader's saved articles, kept until 
 const RECENT_PAGES = 60;
 const OFFLINE_URL = SHELL[1];
 const ARTICLE_PATH = /^\/articles\/\d+\/$/;
+const KEEP_HEADER = "Tidings-Keep"; // web/views.py: a page kept for offline reading is not a read
+const FLASH = '<ul class="messages">'; // a one-time notice ("Saved for later."): that copy is not kept
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -47,26 +49,33 @@ async function trim(cache, keep) {
 }
 
 /* Pages: the network first, so news is fresh; a good answer is kept (articles and lists the reader opened). Without
-   a network: the kept copy (saved articles first), else the offline page. */
+   a network: the kept copy (a saved article's first: it is the newest), else the offline page. */
 async function networkFirst(request) {
   const url = new URL(request.url);
+  let response;
   try {
-    const response = await fetch(request);
-    if (response.ok && response.type === "basic" && !url.search) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.delete(request); // re-inserted last, so trimming drops the least recently opened
-      await cache.put(request, response.clone());
-      await trim(cache, RECENT_PAGES);
-      if (ARTICLE_PATH.test(url.pathname) && (await (await caches.open(SAVED_CACHE)).match(request))) {
-        await (await caches.open(SAVED_CACHE)).put(request, response.clone());
-      }
-    }
-    return response;
+    response = await fetch(request);
   } catch (error) {
-    const kept = (await caches.match(request)) || (await caches.match(OFFLINE_URL));
+    const saved = await (await caches.open(SAVED_CACHE)).match(request);
+    const kept = saved || (await caches.match(request)) || (await caches.match(OFFLINE_URL));
     if (kept) return kept;
     throw error;
   }
+  if (response.ok && response.type === "basic" && !url.search) {
+    const page = await response.clone().text();
+    if (page.includes(FLASH)) await (await caches.open(PAGES_CACHE)).delete(request); // the kept copy is out of date
+    else await keepPage(request, response.clone());
+  }
+  return response;
+}
+
+async function keepPage(request, response) {
+  const pages = await caches.open(PAGES_CACHE);
+  await pages.delete(request); // re-inserted last, so trimming drops the least recently opened
+  await pages.put(request, response.clone());
+  await trim(pages, RECENT_PAGES);
+  const saved = await caches.open(SAVED_CACHE);
+  if (await saved.match(request)) await saved.put(request, response); // a saved article: its newest copy
 }
 
 self.addEventListener("fetch", (event) => {
@@ -92,13 +101,14 @@ async function keepSaved({ add, remove, only }) {
   }
   for (const url of wanted) {
     if (await cache.match(url)) continue;
-    const opened = await caches.match(url); // opened before: keep that copy, no second download
+    let response;
     try {
-      const response = opened || (await fetch(url, { credentials: "same-origin" }));
-      if (response.ok) await cache.put(url, response);
+      // A fresh copy (the one opened before may predate the save); the header says no one is reading it now.
+      response = await fetch(url, { credentials: "same-origin", headers: { [KEEP_HEADER]: "offline" } });
     } catch (error) {
-      return; // offline now: the rest are kept the next time a saved list is opened online
+      response = await caches.match(url); // offline now: the copy opened before, if any
     }
+    if (response && response.ok && !(await response.clone().text()).includes(FLASH)) await cache.put(url, response);
   }
 }
 
@@ -106,8 +116,17 @@ function articlePaths(value) {
   return Array.isArray(value) ? value.filter((path) => typeof path === "string" && ARTICLE_PATH.test(path)) : [];
 }
 
+/* Signing out forgets the reader's pages on this device; the app shell stays. */
+function forgetReader() {
+  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(SAVED_CACHE)]);
+}
+
 self.addEventListener("message", (event) => {
   const data = event.data || {};
+  if (data.type === "forget") {
+    event.waitUntil(forgetReader());
+    return;
+  }
   if (data.type !== "saved") return;
   const change = { add: articlePaths(data.add), remove: articlePaths(data.remove), only: data.only === true };
   event.waitUntil(
