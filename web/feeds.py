@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import conditional_page, require_POST
 
 from articles.models import Article
 from readers import actions as reader_actions
@@ -285,8 +285,12 @@ class SavedFeed(PrivateFeed):
 def serve(feed_class: type[ArticleFeed], *, private: bool = False):
     """A view answering one kind of feed in the format its address asks for."""
 
+    @conditional_page
     def view(request, fmt: str, **kwargs):
         response = feed_class(fmt)(request, **kwargs)
+        # Django dates the feed by its newest item, but an older article read late, a removed one or a changed
+        # licence changes the feed too: readers revalidate with the ETag (a hash of the body) alone.
+        del response["Last-Modified"]
         if private:
             # The address is a secret: no shared cache keeps the answer, no search engine lists it.
             response["Cache-Control"] = "private, no-store"

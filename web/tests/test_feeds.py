@@ -23,6 +23,7 @@ from stories.models import ArticleHashtag, Hashtag, Story
 pytestmark = pytest.mark.django_db
 
 FORMATS = ("rss", "atom", "json")
+QUERIES_FOR_YOU_FEED = 9  # the key and its reader, For You's own (at most eight; seven here), the hashtags
 ORIGIN = "http://testserver"
 FULL_BODY = '<p>The bridge reopened. <a href="https://conversation.example/cables">Cables</a> were replaced.</p>'
 EXCERPT_BODY = "<p>SECRET FULL BODY OF AN EXCERPT-ONLY PUBLISHER</p>"
@@ -129,6 +130,16 @@ def test_latest_feed_in_every_format_lists_read_articles_newest_first(client, ne
     assert client.get("/feed.xml").status_code == 404
 
 
+def test_feed_readers_revalidate_with_the_etag(client, news):
+    first = client.get("/feed.atom")
+    assert first.status_code == 200
+    assert not first.has_header("Last-Modified")
+    again = client.get("/feed.atom", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    make_article(news["harbour"], 9, title="Late-read older article", body="<p>Late.</p>", hours_ago=50)
+    assert client.get("/feed.atom", headers={"If-None-Match": first["ETag"]}).status_code == 200
+
+
 def test_feed_items_carry_the_article_pages_own_text_and_attribution(client, news):
     """Full text where the licence allows it, else the excerpt: the very markup the article page shows."""
     for article in (news["full"], news["excerpt"]):
@@ -228,6 +239,8 @@ def test_private_feeds_need_the_readers_key_which_they_can_reset(client, news):
     assert "SECRET FULL BODY" not in parsed.entries[0].summary
     check_json_feed(client.get(f"/feeds/{key}/saved.json").json())
 
+    empty = client.get(f"/feeds/{key}/for-you.atom")  # follows nothing yet: a valid feed with no items
+    assert parse(empty).entries == []
     reader_actions.do_follow(reader, news["harbour"])
     for_you = client.get(f"/feeds/{key}/for-you.json").json()
     check_json_feed(for_you)
@@ -278,6 +291,11 @@ def test_search_and_private_feed_query_counts(client, news, django_assert_num_qu
         client.get("/search/feed.rss?q=bridge")
     with django_assert_num_queries(3):  # the key and its reader, saved articles with publishers, hashtags
         client.get(f"/feeds/{key}/saved.atom")
+    follower = User.objects.create_user("bo", "bo@example.org", "a long enough password 12")
+    reader_actions.do_follow(follower, news["harbour"])
+    follower_key = reader_actions.do_reset_feed_token(follower).key
+    with django_assert_num_queries(QUERIES_FOR_YOU_FEED):
+        assert len(client.get(f"/feeds/{follower_key}/for-you.json").json()["items"]) == 2
 
 
 def test_every_page_links_its_feeds_for_autodiscovery(client, news):
@@ -306,3 +324,6 @@ def test_every_page_links_its_feeds_for_autodiscovery(client, news):
         "application/rss+xml", "/search/feed.rss?q=bridge&amp;publisher=harbour-times",
     )  # fmt: skip
     assert alternates("/search/?q=") == latest
+    hostile = client.get("/search/", {"q": '"><script>alert(1)</script>'}).content.decode()
+    assert "<script>alert(1)" not in hostile
+    assert 'title="Search “&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;” — Tidings (RSS)"' in hostile
