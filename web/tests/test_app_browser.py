@@ -105,6 +105,11 @@ def test_installable_app_works_offline(browser, live_server):  # noqa: F811 - th
         page.click(f"form[action$='/save/article/{saved.pk}/'] button")
     assert page.locator(f"form[action$='/unsave/article/{saved.pk}/'] button").inner_text() == "Saved"
     wait_until_cached(page, "tidings-saved", saved.get_absolute_url())
+    # Reading pages are kept as they are opened; account pages never are.
+    page.goto("/account/")
+    assert page.evaluate("caches.match('/account/').then((r) => r === undefined)") is True
+    assert page.evaluate(f"caches.match('{saved.get_absolute_url()}').then((r) => r !== undefined)") is True
+    page.goto(saved.get_absolute_url())
 
     # 4. "Download the App": without a browser install prompt, how to install by hand.
     assert page.locator("#install-app h2").inner_text() == "Download the App"

@@ -10,6 +10,8 @@ const SAVED_CACHE = "tidings-saved"; // the reader's saved articles, kept until 
 const RECENT_PAGES = 60;
 const OFFLINE_URL = SHELL[1];
 const ARTICLE_PATH = /^\/articles\/\d+\/$/;
+// Pages worth reading offline; account, admin and sign-in pages are never kept on the device.
+const KEPT_PATH = /^\/($|articles\/\d+\/$|stories\/\d+\/$|tags\/[^/]+\/$|publishers\/|for-you\/$|me\/saved\/$)/;
 const KEEP_HEADER = "Tidings-Keep"; // web/views.py: a page kept for offline reading is not a read
 const FLASH = '<ul class="messages">'; // a one-time notice ("Saved for later."): that copy is not kept
 
@@ -61,7 +63,7 @@ async function networkFirst(request) {
     if (kept) return kept;
     throw error;
   }
-  if (response.ok && response.type === "basic" && !url.search) {
+  if (response.ok && response.type === "basic" && !url.search && KEPT_PATH.test(url.pathname)) {
     const page = await response.clone().text();
     if (page.includes(FLASH)) await (await caches.open(PAGES_CACHE)).delete(request); // the kept copy is out of date
     else await keepPage(request, response.clone());
