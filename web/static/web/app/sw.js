@@ -123,15 +123,25 @@ function forgetReader() {
   return Promise.all([caches.delete(PAGES_CACHE), caches.delete(SAVED_CACHE)]);
 }
 
+/* Changes run one after another in the order pages sent them: an article page opened before the save says
+   "not saved", the one after says "saved", and the second must win even when the first is slower. */
+let changes = Promise.resolve();
+function inTurn(work) {
+  changes = changes.then(work, work);
+  return changes;
+}
+
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "forget") {
-    event.waitUntil(forgetReader());
+    event.waitUntil(inTurn(forgetReader));
     return;
   }
   if (data.type !== "saved") return;
   const change = { add: articlePaths(data.add), remove: articlePaths(data.remove), only: data.only === true };
   event.waitUntil(
-    keepSaved(change).then(() => event.source && event.source.postMessage({ type: "saved-kept", count: change.add.length })),
+    inTurn(() => keepSaved(change)).then(
+      () => event.source && event.source.postMessage({ type: "saved-kept", count: change.add.length }),
+    ),
   );
 });
