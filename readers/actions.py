@@ -7,6 +7,7 @@ request that makes no sense); do_* writes. Writes are idempotent: the unique con
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from core import clock
 from sources.models import Publisher
 from stories.models import Hashtag, Story
 
-from .models import FOLLOW_KINDS, MUTE_KINDS, Follow, Mute, ReadingHistory, SavedArticle
+from .models import FOLLOW_KINDS, MUTE_KINDS, FeedToken, Follow, Mute, ReadingHistory, SavedArticle
 
 # How many history rows the export and the learned page consider "recent".
 RECENT_HISTORY = 50
@@ -123,6 +124,13 @@ def record_read(user, article: Article, *, now: datetime | None = None) -> Readi
         user=user, article=article, defaults={"read_at": now or clock.now()}
     )
     return entry
+
+
+def do_reset_feed_token(user, *, now: datetime | None = None) -> FeedToken:
+    """A new private feed key for the reader (the first, or one replacing the old, whose addresses stop working)."""
+    key = secrets.token_urlsafe(32)  # 256 random bits, URL-safe
+    token, _ = FeedToken.objects.update_or_create(user=user, defaults={"key": key, "created_at": now or clock.now()})
+    return token
 
 
 def clear_history(user) -> int:

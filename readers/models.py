@@ -117,3 +117,18 @@ class ReadingHistory(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read article {self.article_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class FeedToken(models.Model):
+    """The secret in a reader's private feed addresses (For You, saved articles).
+
+    Kept readable, not hashed: the reader copies the address again from the account page whenever they add
+    a feed reader. Resetting replaces the key, and every address made with the old one stops working.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_token")
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"private feed key of {self.user_id}"

@@ -18,6 +18,7 @@ from stories.models import Hashtag, RelatedArticle, Story
 ARTICLES_PER_PAGE = 30
 TOP_STORIES = 8
 TRENDING_TAGS = 12
+KEEP_FOR_OFFLINE_HEADER = "Tidings-Keep"  # sent by web/static/web/app/sw.js
 
 
 def _article_list():
@@ -64,7 +65,8 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     if article.duplicate_of_id:
         # A folded copy has no page of its own: its original credits it ("Also published by").
         return redirect(article.duplicate_of)
-    record_read(request.user, article)
+    if KEEP_FOR_OFFLINE_HEADER not in request.headers:  # the app's service worker keeping a saved article is no read
+        record_read(request.user, article)
     related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
     outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
     digest = next((o for o in outputs if o.engine == EXTRACTIVE and o.kind == AIOutput.Kind.DIGEST), None)

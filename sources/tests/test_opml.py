@@ -17,6 +17,8 @@ from sources.opml import (
 FIXTURES = Path(__file__).parent / "fixtures" / "opml"
 DEFAULT_OPML = Path(__file__).resolve().parents[1] / "default.opml"
 NEWS_FEEDS_MD = Path("/work/shared/data/news-feeds.md")
+CATALOGUE_EVIDENCE_MD = Path(__file__).resolve().parents[1] / "catalogue-evidence.md"
+PROPUBLICA_LICENCE = "CC BY-NC-ND 3.0, not for automatic republishing"
 
 
 def feed(url, title, **overrides):
@@ -242,15 +244,111 @@ def test_default_catalogue_full_text_only_where_the_licence_allows(default_feeds
         "The Conversation": "CC BY-ND 4.0",
         "Global Voices": "CC BY 3.0",
         "NASA": "Public domain (US government work)",
-        "ProPublica": "CC BY-NC-ND 3.0",
+        "Agência Brasil": "CC BY 4.0",
     }
-    assert {f.licence for f in default_feeds if f.display_policy == "excerpt"} == {DEFAULT_LICENCE}
+    assert {f.licence for f in default_feeds if f.display_policy == "excerpt"} == {DEFAULT_LICENCE, PROPUBLICA_LICENCE}
 
 
-def test_default_catalogue_urls_appear_verbatim_in_the_checked_list(default_feeds):
-    checked = NEWS_FEEDS_MD.read_text(encoding="utf-8")
+def test_propublica_is_excerpted_because_its_terms_forbid_automatic_republishing(default_feeds):
+    """Its CC BY-NC-ND licence comes with "Steal Our Stories" terms: no republishing "wholesale, or automatically"."""
+    (propublica,) = [f for f in default_feeds if f.publisher == "ProPublica"]
+
+    assert (propublica.display_policy, propublica.licence) == ("excerpt", PROPUBLICA_LICENCE)
+
+
+def test_korea_herald_uses_its_current_feed_not_the_legacy_php_one(default_feeds):
+    urls = {f.feed_url for f in default_feeds if f.publisher == "The Korea Herald"}
+
+    assert urls == {"https://www.koreaherald.com/rss/newsAll"}
+
+
+def test_scmp_feeds_carry_the_names_their_channels_give_themselves(default_feeds):
+    """/rss/91/feed calls itself "News - South China Morning Post"; World is /rss/5/feed."""
+    titles = {f.feed_url: f.title for f in default_feeds if f.publisher == "South China Morning Post"}
+
+    assert titles == {
+        "https://www.scmp.com/rss/91/feed": "South China Morning Post (News)",
+        "https://www.scmp.com/rss/5/feed": "South China Morning Post (World)",
+    }
+
+
+def test_default_catalogue_reaches_the_regions_it_lacked(default_feeds):
+    """Africa's national press, the Arab world, South and Southeast Asia and Latin America, by country."""
+    countries_by_region = {
+        "Africa": {"NG", "ZA", "GH", "EG"},
+        "Middle East": {"SA", "AE", "QA"},
+        "Asia": {"PK", "BD", "NP", "IN", "PH", "VN", "TH", "MY", "SG"},
+        "Latin America": {"MX", "BR", "CR", "AR"},
+    }
+    for region, expected in countries_by_region.items():
+        found = {f.country for f in default_feeds if f.category == region and f.country}
+        assert expected <= found, (region, expected - found)
+
+
+def test_default_catalogue_urls_appear_verbatim_in_the_checked_lists(default_feeds):
+    """Every URL rests on recorded public evidence: shared/data/news-feeds.md, or sources/catalogue-evidence.md."""
+    checked = NEWS_FEEDS_MD.read_text(encoding="utf-8") + CATALOGUE_EVIDENCE_MD.read_text(encoding="utf-8")
 
     # as a whole table cell, so a URL that is only a prefix of a listed one does not pass
     missing = [f.feed_url for f in default_feeds if f"| {f.feed_url} |" not in checked]
 
     assert missing == []
+
+
+def evidence_rows() -> list[list[str]]:
+    """The table rows of catalogue-evidence.md (header and rule lines left out), as lists of cells."""
+    rows = []
+    for line in CATALOGUE_EVIDENCE_MD.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and cells[0] not in ("Publisher",) and not line.startswith("|---"):
+            rows.append(cells)
+    return rows
+
+
+def test_every_evidence_row_names_its_sources_and_a_confidence(default_feeds):
+    urls = {f.feed_url for f in default_feeds}
+    rows = evidence_rows()
+
+    assert len(rows) == 25
+    for cells in rows:
+        url = next(cell for cell in cells if cell.startswith("https://"))
+        assert url in urls, url
+        assert cells[-1].split(" ")[0] in {"high", "medium"}, cells
+        assert re.search(r"\bid\d+|page: |feed: ", cells[-2]), cells
+
+
+# --- installs made from the earlier catalogue -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_catalogue_corrections_change_only_rows_the_earlier_catalogue_wrote():
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from sources.models import Feed, Publisher
+
+    corrections = import_module("sources.migrations.0002_catalogue_corrections")
+    propublica = Publisher.objects.create(name="ProPublica", slug="propublica", licence="CC BY-NC-ND 3.0",
+                                          display_policy="full_text")  # fmt: skip
+    agencia = Publisher.objects.create(name="Agência Brasil", slug="agencia-brasil")
+    herald = Publisher.objects.create(name="The Korea Herald", slug="the-korea-herald")
+    chosen = Publisher.objects.create(name="NASA", slug="nasa", licence="Public domain (US government work)",
+                                      display_policy="excerpt")  # fmt: skip
+    scmp = Publisher.objects.create(name="South China Morning Post", slug="scmp")
+    now = timezone.now()
+    Feed.objects.create(publisher=herald, url=corrections.LEGACY_KOREA_HERALD, etag='"old"', next_check_at=now)
+    Feed.objects.create(publisher=scmp, url=corrections.SCMP_NEWS, title="South China Morning Post (World)",
+                        next_check_at=now)  # fmt: skip
+
+    corrections.correct_catalogue(apps, None)
+
+    propublica.refresh_from_db()
+    agencia.refresh_from_db()
+    chosen.refresh_from_db()
+    assert (propublica.licence, propublica.display_policy) == (PROPUBLICA_LICENCE, "excerpt")
+    assert (agencia.licence, agencia.display_policy) == ("CC BY 4.0", "full_text")
+    assert chosen.display_policy == "excerpt"  # the operator's choice, not the catalogue's: left alone
+    assert list(Feed.objects.filter(publisher=herald).values_list("url", "etag")) == [(corrections.KOREA_HERALD, "")]
+    assert Feed.objects.get(url=corrections.SCMP_NEWS).title == "South China Morning Post (News)"
