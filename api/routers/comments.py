@@ -2,7 +2,7 @@
 through comments.actions' check_* functions (which decide permission on every request)."""
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from articles.models import Article
 from comments import actions
@@ -62,7 +62,7 @@ def post_comment(request, article_id: int, payload: CommentIn):
                                             ip=client_address(request) or None)  # fmt: skip
     except actions.CommentError as exc:
         raise _refused(exc) from exc
-    return 201, _posted(posted, user)
+    return Status(201, _posted(posted, user))
 
 
 @router.patch("/comments/{comment_id}", response=PostedOut, auth=AUTH, summary="Edit your comment")
@@ -84,7 +84,7 @@ def delete_comment(request, comment_id: int):
         actions.check_delete_comment(user, comment_id)
     except actions.CommentError as exc:
         raise _refused(exc) from exc
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/comments/{comment_id}/reports", response={201: ReportOut}, auth=AUTH, summary="Report a comment")
@@ -95,4 +95,4 @@ def report_comment(request, comment_id: int, payload: ReportIn):
         actions.check_report_comment(user, comment_id, payload.reason)
     except actions.CommentError as exc:
         raise _refused(exc) from exc
-    return 201, {"comment_id": comment_id, "message": "Thank you: a moderator will look at this comment."}
+    return Status(201, {"comment_id": comment_id, "message": "Thank you: a moderator will look at this comment."})

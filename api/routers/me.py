@@ -4,7 +4,7 @@ from typing import Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from ninja import Field as NinjaField
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from articles.models import Article
 from readers import actions, foryou
@@ -58,7 +58,7 @@ def follow(request, kind: Literal["publisher", "hashtag", "story"], key: str):
 def unfollow(request, kind: Literal["publisher", "hashtag", "story"], key: str):
     count_write(request.auth)
     actions.do_unfollow(request.auth, _target(actions.check_follow, request.auth, kind, key))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me/mutes", response=list[ChoiceOut], summary="What the reader muted")
@@ -77,7 +77,7 @@ def mute(request, kind: Literal["publisher", "hashtag"], key: str):
 def unmute(request, kind: Literal["publisher", "hashtag"], key: str):
     count_write(request.auth)
     actions.do_unmute(request.auth, _target(actions.check_mute, request.auth, kind, key))
-    return 204, None
+    return Status(204, None)
 
 
 class SavedParams(Schema):
@@ -112,7 +112,7 @@ def save(request, article_id: int):
 def unsave(request, article_id: int):
     count_write(request.auth)
     actions.do_unsave(request.auth, _article(request.auth, article_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me/for-you", response=list[ForYouItem], summary="For You: follows and interests, with a reason each")
