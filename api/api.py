@@ -31,7 +31,7 @@ PROBLEM_SCHEMA = {
     },
 }
 PROBLEMS_FOR_EVERY_OPERATION = {
-    "400": "The request cannot be used as sent (bad JSON, an unknown cursor, an empty search).",
+    "400": "The request cannot be used as sent (bad JSON, text with NUL, an unknown cursor, an empty search).",
     "401": "A token was sent and is not valid (or the endpoint needs a signed-in reader).",
     "404": "There is no such thing (or it is not shown any more).",
     "422": "Some values are not valid: `errors` says which.",
@@ -66,7 +66,7 @@ class TidingsAPI(NinjaAPI):
         """Ninja's routes, answering an unsupported method with a problem, then a problem 404 for the rest."""
         urls = super()._get_urls()
         for pattern in urls:
-            pattern.callback = problems.with_problem_405(pattern.callback)
+            pattern.callback = problems.guarded(pattern.callback)
         return [*urls, re_path(r"^.*$", problems.not_found_view)]
 
 

@@ -4,11 +4,12 @@ ones arrive between requests (they sort before the cursor). The cursor is opaque
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 
 from .problems import ApiProblem
+from .schemas import MAX_ID
 
 BAD_CURSOR = "This cursor is not one Tidings gave out: start again from the first page (no cursor)."
 
@@ -23,9 +24,12 @@ def decode(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         moment, pk = json.loads(raw)
         moment = datetime.fromisoformat(moment)
-        if moment.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool):
+        if moment.tzinfo is None:
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        moment = moment.astimezone(UTC)
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= MAX_ID:
+            raise ValueError(cursor)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise ApiProblem(400, BAD_CURSOR) from exc
     return moment, pk
 

@@ -1,9 +1,20 @@
 """Shapes of the JSON API (for the mobile app), kept off the models, one section per resource."""
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
+from pydantic import AwareDatetime
+
+# Ids fit the databases' 64-bit integers; a larger number is a 422, never an overflow inside the database.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Dates a newsroom can mean; far outside, date arithmetic overflows (year 1 minus a time zone).
+EARLIEST, LATEST = datetime(1900, 1, 1).date(), datetime(3000, 1, 1).date()
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+
+
+Moment = Annotated[AwareDatetime, Field(description="ISO 8601 with a time zone, e.g. 2026-01-31T08:00:00Z")]
 
 # ---------------------------------------------------------------- publishers
 
@@ -201,7 +212,7 @@ class CommentsOut(Schema):
 
 class CommentIn(Schema):
     body: str = Field(max_length=40_000)
-    parent_id: int | None = None
+    parent_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
 class CommentEditIn(Schema):

@@ -1,7 +1,5 @@
 """Articles: the list (cursor pages, filters), one article as the page shows it, and questions about it."""
 
-from datetime import datetime
-
 from django.shortcuts import get_object_or_404
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
@@ -17,7 +15,7 @@ from stories.models import Hashtag, RelatedArticle
 from ..auth import client_address, reader
 from ..pagination import page
 from ..problems import ApiProblem
-from ..schemas import AnswerOut, ArticleOut, ArticlePage, QuestionIn
+from ..schemas import EARLIEST, LATEST, MAX_ID, AnswerOut, ArticleOut, ArticlePage, Moment, ObjectId, QuestionIn
 from ..serialize import article_summary, publisher_ref
 
 router = Router(tags=["articles"])
@@ -36,8 +34,8 @@ class ArticleFilters(Schema):
     limit: int = NinjaField(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     publisher: str | None = NinjaField(None, description="publisher slug")
     hashtag: str | None = NinjaField(None, description="hashtag slug")
-    story: int | None = NinjaField(None, description="story id")
-    since: datetime | None = NinjaField(None, description="published at or after (ISO 8601)")
+    story: int | None = NinjaField(None, ge=1, le=MAX_ID, description="story id")
+    since: Moment | None = NinjaField(None, description="published at or after (ISO 8601, with a time zone)")
     language: str | None = NinjaField(None, description="language code, e.g. en")
 
 
@@ -57,8 +55,8 @@ def list_articles(request, filters: Query[ArticleFilters]):
     if filters.story is not None:
         articles = articles.filter(story_id=filters.story)
     if filters.since:
-        if filters.since.tzinfo is None:
-            raise ApiProblem(400, "Give `since` with a time zone, e.g. 2026-01-31T08:00:00Z.")
+        if not EARLIEST <= filters.since.date() <= LATEST:
+            raise ApiProblem(400, f"Give `since` between {EARLIEST.year} and {LATEST.year}.")
         articles = articles.filter(published_at__gte=filters.since)
     if filters.language:
         articles = articles.filter(language__iexact=filters.language)
@@ -70,7 +68,7 @@ def _cited_items(items: list[dict]) -> list[dict]:
 
 
 @router.get("/articles/{article_id}", response=ArticleOut, summary="One article, as its page shows it")
-def get_article(request, article_id: int):
+def get_article(request, article_id: ObjectId):
     reader(request)
     article = get_object_or_404(Article.objects.visible().select_related("publisher", "story"), pk=article_id)
     display = article_queries.presentation(article)
@@ -110,7 +108,7 @@ def _reader_keys(request, user) -> list[str]:
 
 
 @router.post("/articles/{article_id}/ask", response=AnswerOut, summary="Ask a question the article answers")
-def ask(request, article_id: int, payload: QuestionIn):
+def ask(request, article_id: ObjectId, payload: QuestionIn):
     user = reader(request)
     get_object_or_404(Article.objects.visible(), pk=article_id)
     try:

@@ -11,7 +11,7 @@ from comments.queries import SHOWN_AS_PLACEHOLDER, comment_section, mark_permiss
 
 from ..auth import AUTH, client_address, count_write, reader
 from ..problems import ApiProblem
-from ..schemas import CommentEditIn, CommentIn, CommentsOut, PostedOut, ReportIn, ReportOut
+from ..schemas import CommentEditIn, CommentIn, CommentsOut, ObjectId, PostedOut, ReportIn, ReportOut
 
 router = Router(tags=["comments"])
 # comments.actions says "wait a minute" or "come back tomorrow"; the seconds for Retry-After.
@@ -38,7 +38,7 @@ def _refused(exc: actions.CommentError) -> ApiProblem:
 
 
 @router.get("/articles/{article_id}/comments", response=CommentsOut, summary="Comments under an article, in threads")
-def list_comments(request, article_id: int):
+def list_comments(request, article_id: ObjectId):
     user = reader(request)
     article = get_object_or_404(Article.objects.visible(), pk=article_id)
     section = comment_section(article, user)
@@ -54,7 +54,7 @@ def _posted(posted: actions.Posted, user) -> dict:
 
 
 @router.post("/articles/{article_id}/comments", response={201: PostedOut}, auth=AUTH, summary="Post a comment")
-def post_comment(request, article_id: int, payload: CommentIn):
+def post_comment(request, article_id: ObjectId, payload: CommentIn):
     user = request.auth
     count_write(user)
     try:
@@ -66,7 +66,7 @@ def post_comment(request, article_id: int, payload: CommentIn):
 
 
 @router.patch("/comments/{comment_id}", response=PostedOut, auth=AUTH, summary="Edit your comment")
-def edit_comment(request, comment_id: int, payload: CommentEditIn):
+def edit_comment(request, comment_id: ObjectId, payload: CommentEditIn):
     user = request.auth
     count_write(user)
     try:
@@ -77,7 +77,7 @@ def edit_comment(request, comment_id: int, payload: CommentEditIn):
 
 
 @router.delete("/comments/{comment_id}", response={204: None}, auth=AUTH, summary="Delete a comment")
-def delete_comment(request, comment_id: int):
+def delete_comment(request, comment_id: ObjectId):
     user = request.auth
     count_write(user)
     try:
@@ -88,7 +88,7 @@ def delete_comment(request, comment_id: int):
 
 
 @router.post("/comments/{comment_id}/reports", response={201: ReportOut}, auth=AUTH, summary="Report a comment")
-def report_comment(request, comment_id: int, payload: ReportIn):
+def report_comment(request, comment_id: ObjectId, payload: ReportIn):
     user = request.auth
     count_write(user)
     try:

@@ -14,7 +14,7 @@ from stories.models import Story
 from ..auth import AUTH, count_write
 from ..pagination import page
 from ..problems import ApiProblem
-from ..schemas import ChoiceOut, ForYouItem, MeOut, SavedOut, SavedPage
+from ..schemas import ChoiceOut, ForYouItem, MeOut, ObjectId, SavedOut, SavedPage
 from ..serialize import article_summary
 
 router = Router(tags=["the reader"], auth=AUTH)
@@ -93,7 +93,7 @@ def list_saved(request, params: Query[SavedParams]):
             "next_cursor": next_cursor}  # fmt: skip
 
 
-def _article(user, article_id: int) -> Article:
+def _article(user, article_id: ObjectId) -> Article:
     try:
         return actions.check_save(user, article_id)
     except Article.DoesNotExist as exc:
@@ -101,7 +101,7 @@ def _article(user, article_id: int) -> Article:
 
 
 @router.put("/me/saved/{article_id}", response=SavedOut, summary="Save an article for later")
-def save(request, article_id: int):
+def save(request, article_id: ObjectId):
     count_write(request.auth)
     article = _article(request.auth, article_id)
     saved = actions.do_save(request.auth, article)
@@ -109,7 +109,7 @@ def save(request, article_id: int):
 
 
 @router.delete("/me/saved/{article_id}", response={204: None}, summary="Remove from saved articles")
-def unsave(request, article_id: int):
+def unsave(request, article_id: ObjectId):
     count_write(request.auth)
     actions.do_unsave(request.auth, _article(request.auth, article_id))
     return Status(204, None)

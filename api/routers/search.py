@@ -1,7 +1,5 @@
 """Full-text search, as on the search page: words, "exact phrases" and -exclusions, best first."""
 
-from datetime import date
-
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
@@ -10,7 +8,7 @@ from search.queries import parse_query, search_articles
 
 from ..auth import reader
 from ..problems import ApiProblem
-from ..schemas import SearchPage
+from ..schemas import Day, SearchPage
 from ..serialize import article_summary
 
 router = Router(tags=["search"])
@@ -22,8 +20,8 @@ class SearchParams(Schema):
     q: str = NinjaField(max_length=500)
     publisher: str | None = NinjaField(None, description="publisher slug")
     hashtag: str | None = NinjaField(None, description="hashtag slug")
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
     page: int = NinjaField(1, ge=1, le=MAX_PAGE)
 
 

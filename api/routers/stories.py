@@ -9,7 +9,7 @@ from articles.models import Article
 from stories.models import Hashtag, Story
 
 from ..auth import reader
-from ..schemas import HashtagOut, StoryDetailOut, StoryOut, TrendingHashtagOut
+from ..schemas import HashtagOut, ObjectId, StoryDetailOut, StoryOut, TrendingHashtagOut
 from ..serialize import article_summary, publisher_ref
 from .articles import PAGE_SIZE, article_page, listed_articles
 
@@ -64,7 +64,7 @@ def _briefing(output) -> dict | None:
 
 
 @router.get("/stories/{story_id}", response=StoryDetailOut, summary="A story: coverage, timeline, briefing")
-def get_story(request, story_id: int):
+def get_story(request, story_id: ObjectId):
     """A story merged into another answers with the story that holds its articles now (compare the ids)."""
     reader(request)
     story = get_object_or_404(Story, pk=story_id)
