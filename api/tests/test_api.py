@@ -184,3 +184,17 @@ def test_ask_answers_from_the_article_or_says_why_not(client, newsroom):
     assert (broken.status_code, broken.json()["detail"]) == (400, "The request body is not valid JSON.")
     unknown = client.post("/api/articles/99999/ask", {"question": "Why?"}, content_type="application/json")
     assert unknown.status_code == 404
+
+
+def test_detail_pages_take_a_fixed_number_of_queries(client, newsroom, django_assert_num_queries):
+    for n in range(8, 14):  # more data of every kind must not mean more queries
+        make_article(newsroom.times, n)
+    # article (+ publisher, story), digest, related (+ publishers), copies, hashtags, comment count
+    with django_assert_num_queries(6):
+        client.get(f"/api/articles/{newsroom.first.pk}")
+    with django_assert_num_queries(2):  # the hashtag, its first page of articles
+        client.get("/api/hashtags/harbour-bridge")
+    client.get(f"/api/stories/{newsroom.story.pk}")  # writes the briefing once
+    # story, timeline, the briefing's articles, the stored briefing
+    with django_assert_num_queries(4):
+        client.get(f"/api/stories/{newsroom.story.pk}")
