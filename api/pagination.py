@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.db.models import Q
 
 from .problems import ApiProblem
-from .schemas import MAX_ID
+from .schemas.common import MAX_ID
 
 BAD_CURSOR = "This cursor is not one Tidings gave out: start again from the first page (no cursor)."
 

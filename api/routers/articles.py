@@ -15,7 +15,8 @@ from stories.models import Hashtag, RelatedArticle
 from ..auth import client_address, reader
 from ..pagination import page
 from ..problems import ApiProblem
-from ..schemas import EARLIEST, LATEST, MAX_ID, AnswerOut, ArticleOut, ArticlePage, Moment, ObjectId, QuestionIn
+from ..schemas.articles import AnswerOut, ArticleOut, ArticlePage, QuestionIn
+from ..schemas.common import EARLIEST, LATEST, MAX_ID, Moment, ObjectId
 from ..serialize import article_summary, publisher_ref
 
 router = Router(tags=["articles"])

@@ -11,7 +11,8 @@ from comments.queries import SHOWN_AS_PLACEHOLDER, comment_section, mark_permiss
 
 from ..auth import AUTH, client_address, count_write, reader
 from ..problems import ApiProblem
-from ..schemas import CommentEditIn, CommentIn, CommentsOut, ObjectId, PostedOut, ReportIn, ReportOut
+from ..schemas.comments import CommentEditIn, CommentIn, CommentsOut, PostedOut, ReportIn, ReportOut
+from ..schemas.common import ObjectId
 
 router = Router(tags=["comments"])
 # comments.actions says "wait a minute" or "come back tomorrow"; the seconds for Retry-After.

@@ -14,7 +14,8 @@ from stories.models import Story
 from ..auth import AUTH, count_write
 from ..pagination import page
 from ..problems import ApiProblem
-from ..schemas import ChoiceOut, ForYouItem, MeOut, ObjectId, SavedOut, SavedPage
+from ..schemas.common import ObjectId
+from ..schemas.reader import ChoiceOut, ForYouItem, MeOut, SavedOut, SavedPage
 from ..serialize import article_summary
 
 router = Router(tags=["the reader"], auth=AUTH)

@@ -7,7 +7,7 @@ from ninja import Router
 from sources.models import Publisher
 
 from ..auth import reader
-from ..schemas import PublisherOut
+from ..schemas.common import PublisherOut
 
 router = Router(tags=["publishers"])
 

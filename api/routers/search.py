@@ -8,7 +8,8 @@ from search.queries import parse_query, search_articles
 
 from ..auth import reader
 from ..problems import ApiProblem
-from ..schemas import Day, SearchPage
+from ..schemas.common import Day
+from ..schemas.search import SearchPage
 from ..serialize import article_summary
 
 router = Router(tags=["search"])

@@ -9,7 +9,8 @@ from articles.models import Article
 from stories.models import Hashtag, Story
 
 from ..auth import reader
-from ..schemas import HashtagOut, ObjectId, StoryDetailOut, StoryOut, TrendingHashtagOut
+from ..schemas.common import ObjectId, TrendingHashtagOut
+from ..schemas.stories import HashtagOut, StoryDetailOut, StoryOut
 from ..serialize import article_summary, publisher_ref
 from .articles import PAGE_SIZE, article_page, listed_articles
 
