@@ -23,8 +23,7 @@ TRENDING_TAGS = 12
 
 
 def _article_list():
-    articles = Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher")
-    return with_comment_counts(articles).latest_first()
+    return with_comment_counts(Article.objects.listed().select_related("publisher")).latest_first()
 
 
 def home(request):

@@ -25,9 +25,8 @@ MAX_PAGE_SIZE = 100
 
 
 def listed_articles():
-    """What lists show: articles with a page of their own and at least the feed's text, newest first."""
-    articles = Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher")
-    return with_comment_counts(articles)
+    """What lists show (as on the site's pages), with their publisher and comment count."""
+    return with_comment_counts(Article.objects.listed().select_related("publisher"))
 
 
 class ArticleFilters(Schema):
