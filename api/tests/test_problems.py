@@ -79,6 +79,8 @@ def test_the_schema_documents_the_problems(client):
     listing = schema["paths"]["/api/articles"]["get"]["responses"]
     assert set(listing) == {"200", "400", "401", "404", "422", "500"}
     assert json.dumps(schema["components"]["schemas"]["Problem"]["required"]) == '["type", "title", "status", "detail"]'
+    ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids)) == 26 and "list_articles" in ids
 
 
 def test_docs_are_served(client):
