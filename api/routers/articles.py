@@ -114,8 +114,9 @@ def ask(request, article_id: ObjectId, payload: QuestionIn):
     try:
         article, question = ai_actions.check_ask(article_id, payload.question, reader_keys=_reader_keys(request, user))
     except ai_actions.AskError as exc:
-        # A refusal carries its own status and wait when it has them (too many questions: 429, Retry-After).
-        raise ApiProblem(getattr(exc, "status", 400), str(exc), retry_after=getattr(exc, "retry_after", None)) from exc
+        # Too many questions (ai.actions.AskRateLimited, which carries the wait): 429 with Retry-After.
+        retry_after = getattr(exc, "retry_after", None)
+        raise ApiProblem(400 if retry_after is None else 429, str(exc), retry_after=retry_after) from exc
     answer = ai_actions.do_ask(article, question)
     content = answer.content
     quotes = ai_queries.cited([content], article.body_text)[0]["quotes"]
