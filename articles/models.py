@@ -1,11 +1,17 @@
 """What we store: one Article per piece of journalism, one ArticleSource per feed that carried it."""
 
 from datetime import timedelta
+from html import unescape
 
 from django.db import models
 from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from core import clock
+
+# Where the licence allows only an excerpt, pages and feeds out show this many words of it.
+EXCERPT_WORDS = 80
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -84,6 +90,19 @@ class Article(models.Model):
     @property
     def has_body(self) -> bool:
         return bool(self.body_html_safe)
+
+    @property
+    def shows_full_text(self) -> bool:
+        """Whether Tidings may show the whole body here (its page, its feeds out): the publisher's licence
+        allows republishing, and the body was read."""
+        return self.publisher.shows_full_text and self.has_body
+
+    @property
+    def excerpt(self) -> str:
+        """Plain text shown in place of the body when it may not be shown: the body's first words, else the
+        feed's summary's; empty when the feed gave only the headline."""
+        text = self.body_text or unescape(strip_tags(self.summary_html_safe))
+        return Truncator(text).words(EXCERPT_WORDS, truncate=" …") if text.strip() else ""
 
 
 class ArticleSource(models.Model):

@@ -10,7 +10,6 @@ from ai import actions as ai_actions
 from ai import queries as ai_queries
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
-from articles import queries as article_queries
 from articles.models import Article
 from comments.queries import with_comment_counts
 from readers.actions import record_read
@@ -65,7 +64,6 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
         "related": related,
         "digest": digest,
-        "display": article_queries.presentation(article),
         "key_points": key_points,
         "summary": summary,
         "answer": answer,
