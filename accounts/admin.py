@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.forms import AdminSignUpForm, AdminUserForm, ThrottledAdminAuthenticationForm
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 # The admin's sign-in page obeys the same throttle as the readers' one.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -23,3 +23,15 @@ class TidingsUserAdmin(UserAdmin):
     def make_moderator(self, request, queryset):
         count = queryset.exclude(role=User.Role.MODERATOR).update(role=User.Role.MODERATOR)
         self.message_user(request, f"{count} reader(s) are now moderators.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Operators can see and revoke tokens; the token itself is never stored, so never shown."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    readonly_fields = ("user", "name", "token_hash", "prefix", "created_at", "last_used_at")
+    search_fields = ("name", "user__username")
+
+    def has_add_permission(self, request):
+        return False

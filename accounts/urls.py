@@ -17,6 +17,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only: Django answers GET with 405
     path("account/", views.account, name="account"),
     path("account/reading-history/", views.reading_history, name="reading_history"),
+    path("account/api-tokens/", views.api_token_create, name="api_token_create"),
+    path("account/api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("account/delete/", views.DeleteAccountView.as_view(), name="delete_account"),
     path(
         "account/password/",

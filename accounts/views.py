@@ -16,6 +16,7 @@ from django.views.generic import FormView
 
 from accounts import actions, throttle
 from accounts.forms import DeleteAccountForm, ReadingHistoryForm, SignInForm, SignUpForm
+from accounts.models import ApiToken
 
 
 class SignInView(LoginView):
@@ -61,9 +62,38 @@ class SignUpView(RedirectURLMixin, FormView):
         return context
 
 
+def _account_page(request, **extra):
+    context = {
+        "history_form": ReadingHistoryForm(),
+        "api_tokens": ApiToken.objects.filter(user=request.user),
+        **extra,
+    }
+    return render(request, "accounts/account.html", context, status=400 if extra.get("api_token_error") else 200)
+
+
 @login_required
 def account(request):
-    return render(request, "accounts/account.html", {"history_form": ReadingHistoryForm()})
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+@never_cache
+def api_token_create(request):
+    """Make a token for an app and show it on this one answer only (it is stored hashed, never shown again)."""
+    try:
+        row, token = actions.check_create_api_token(request.user, request.POST.get("name", ""))
+    except actions.ApiTokenError as exc:
+        return _account_page(request, api_token_error=str(exc))
+    return _account_page(request, new_api_token=token, new_api_token_row=row)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    if actions.do_revoke_api_token(request.user, token_id):
+        messages.success(request, "The token is revoked: apps using it are signed out.")
+    return redirect("account")
 
 
 @login_required

@@ -19,6 +19,10 @@ class ArticleQuerySet(models.QuerySet):
         """Articles a reader can open: not folded into another article as a copy."""
         return self.filter(duplicate_of__isnull=True)
 
+    def listed(self):
+        """What article lists show: visible articles with at least the feed's text (not waiting for the page)."""
+        return self.visible().exclude(status=Article.Status.PENDING)
+
     def ready(self):
         return self.visible().filter(status=Article.Status.READY)
 

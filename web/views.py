@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ai import actions as ai_actions
+from ai import queries as ai_queries
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import Article
@@ -22,8 +23,7 @@ KEEP_FOR_OFFLINE_HEADER = "Tidings-Keep"  # sent by web/static/web/app/sw.js
 
 
 def _article_list():
-    articles = Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher")
-    return with_comment_counts(articles).latest_first()
+    return with_comment_counts(Article.objects.listed().select_related("publisher")).latest_first()
 
 
 def home(request):
@@ -47,19 +47,6 @@ def home(request):
     )
 
 
-def _cited(items: list[dict], body: str) -> list[dict]:
-    """AI items with the article text they cite, for the page's "where does it say so"."""
-    return [
-        {**item, "quotes": [body[a:b] for a, b in item.get("spans", []) if 0 <= a < b <= len(body)]} for item in items
-    ]
-
-
-def _beyond_summary(digest: dict) -> list[dict]:
-    """The key points the summary does not already say (a short article's digest may repeat them)."""
-    said = {tuple(map(tuple, item.get("spans", []))) for item in digest.get("summary", [])}
-    return [item for item in digest.get("key_points", []) if tuple(map(tuple, item.get("spans", []))) not in said]
-
-
 def article_detail(request, article_id: int, *, answer=None, ask_error: str = "", question: str = ""):
     article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=article_id)
     if article.duplicate_of_id:
@@ -69,7 +56,8 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         record_read(request.user, article)
     related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
     outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
-    digest = next((o for o in outputs if o.engine == EXTRACTIVE and o.kind == AIOutput.Kind.DIGEST), None)
+    digest = ai_queries.extractive_digest(outputs)
+    summary, key_points = ai_queries.digest_items(digest, article)
     generated = [o for o in outputs if o.engine != EXTRACTIVE]
     llm = ai_actions.generative_settings()
     context = {
@@ -78,14 +66,14 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
         "related": related,
         "digest": digest,
-        "key_points": _cited(_beyond_summary(digest.content), article.body_text) if digest else [],
-        "summary": _cited(digest.content.get("summary", []), article.body_text) if digest else [],
+        "key_points": key_points,
+        "summary": summary,
         "answer": answer,
-        "answer_quotes": _cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
+        "answer_quotes": ai_queries.cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
         "ask_error": ask_error,
         "question": question,
         "generated": [
-            {"output": o, "items": _cited(o.content.get("summary", []), article.body_text)} for o in generated
+            {"output": o, "items": ai_queries.cited(o.content.get("summary", []), article.body_text)} for o in generated
         ],
         "generative_model": llm.model if llm.configured else "",
     }
