@@ -16,7 +16,12 @@ TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, relate
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
-TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
+TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST, TIDINGS_EMAIL_PORT,
+                       TIDINGS_EMAIL_USER, TIDINGS_EMAIL_PASSWORD, TIDINGS_EMAIL_TLS for SMTP
+TIDINGS_FROM_EMAIL     the sender of password-reset e-mails (default "Tidings <tidings@localhost>")
+TIDINGS_LLM_TIMEOUT    seconds to wait for the generative model's endpoint (default 60)
+TIDINGS_TASK_BACKEND   the django-tasks backend (default the database queue; tests run tasks inline)
+TIDINGS_LOG_LEVEL      level of the root logger (default WARNING)
 TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
 TIDINGS_KEEP_ARTICLES_DAYS  delete articles published longer ago than this, in the background (at least 7;
