@@ -40,6 +40,13 @@ Outcome = FetchAttempt.Outcome
 EXTRACTION_BATCH = 25
 # Pages fetched at once inside one batch; the fetcher also caps requests per host.
 PAGE_FETCH_THREADS = 4
+# A page that fails the way a passing hiccup does (a server error, a dropped connection, a body cut off)
+# is asked for again after these pauses, within its task: a page left with the feed's excerpt is never
+# fetched again. Timeouts and 429s are not retried here: waiting longer on a slow or busy server is
+# neither polite nor likely to help within seconds.
+PAGE_RETRY_DELAYS = (1.0, 4.0)
+PASSING_FETCH_ERRORS = frozenset({fetching.Reason.CONNECTION, fetching.Reason.PROTOCOL})
+PASSING_HTTP_ERRORS = frozenset({500, 502, 503, 504})
 # Template fingerprints kept per publisher; blocks seen on one page only are dropped first.
 TEMPLATE_MAX_BLOCKS = 4000
 _REASON_OUTCOMES = {
@@ -353,16 +360,28 @@ def extract_articles(article_ids: list[int]) -> int:
 
 
 def _fetch_page(article: Article) -> _Page:
+    """The article's page, asked for again after a failure that usually passes (see PAGE_RETRY_DELAYS)."""
+    for delay in (*PAGE_RETRY_DELAYS, None):
+        page, passing = _fetch_page_once(article)
+        if not passing or delay is None:
+            return page
+        time.sleep(delay)
+    raise AssertionError("unreachable: the last delay is None")
+
+
+def _fetch_page_once(article: Article) -> tuple[_Page, bool]:
+    """The page, or why not, and whether asking again soon may well succeed."""
     options = fetch_options()
     try:
         if not fetching.allowed_by_robots(article.url, options=options):
-            return _Page(article, failure="The publisher's robots.txt asks aggregators not to fetch this page.")
+            return _Page(article, failure="The publisher's robots.txt asks aggregators not to fetch this page."), False
         result = fetching.fetch(article.url, options=options)
     except fetching.FetchError as exc:
-        return _Page(article, failure=exc.message)
+        return _Page(article, failure=exc.message), exc.reason in PASSING_FETCH_ERRORS
     if not result.ok:
-        return _Page(article, failure=f"The article page could not be fetched (HTTP {result.status}).")
-    return _Page(article, html=_decode(result.body, result.content_type))
+        failure = f"The article page could not be fetched (HTTP {result.status})."
+        return _Page(article, failure=failure), result.status in PASSING_HTTP_ERRORS
+    return _Page(article, html=_decode(result.body, result.content_type)), False
 
 
 def _decode(body: bytes, content_type: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from articles.models import Article, ArticleSource
 from ingest import parsing, pipeline
 from ingest.models import FetchAttempt
-from ingest.tests.publisher_site import rss_feed, sample_articles, serve_publisher
+from ingest.tests.publisher_site import article_page, rss_feed, sample_articles, serve_publisher
 from sources import actions as source_actions
 from sources.models import Feed
 
@@ -380,3 +380,52 @@ def test_a_hostile_page_costs_that_page_alone(local_server, refresh_and_extract,
     )
     pages = list(FetchAttempt.objects.filter(kind=FetchAttempt.Kind.PAGE).values_list("url", "outcome", "message"))
     assert pages == [(meals.url, Outcome.EXTRACTION_FAILED, "The page has no readable article text.")]
+
+
+def _fails_first(body: str, failure: str):
+    """A handler that fails the first request (HTTP 500, or half the body and the connection closed), then serves."""
+    calls = []
+
+    def handle(request):
+        calls.append(1)
+        data = body.encode()
+        if len(calls) == 1 and failure == "500":
+            request.send_response(500)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data[: len(data) // 2] if len(calls) == 1 else data)
+        request.close_connection = True
+
+    return handle
+
+
+@pytest.mark.parametrize("failure", ["500", "truncated"])
+def test_a_page_that_fails_once_is_asked_for_again_and_extracted(local_server, refresh_and_extract, monkeypatch,
+                                                                  failure):  # fmt: skip
+    monkeypatch.setattr(pipeline, "PAGE_RETRY_DELAYS", (0.01, 0.01))
+    articles = serve_publisher(local_server)
+    bridge = articles[0]
+    local_server.handler(
+        f"/news/{bridge.slug}.html",
+        _fails_first(article_page(local_server.base_url, "The Harbour Times", bridge), failure),
+    )
+    refresh_and_extract(make_feed(local_server.url("/feed.xml")))
+    article = Article.objects.get(title=bridge.title)
+    assert article.status == Article.Status.READY
+    assert "212 steel cables" in article.body_text
+    assert local_server.hits(f"/news/{bridge.slug}.html") == 2
+
+
+def test_a_page_that_is_gone_is_not_asked_for_again(local_server, refresh_and_extract, monkeypatch):
+    monkeypatch.setattr(pipeline, "PAGE_RETRY_DELAYS", (0.01, 0.01))
+    articles = sample_articles()
+    local_server.route("/feed.xml", rss_feed(local_server.base_url, "Site", articles[:1]),
+                       content_type="application/rss+xml")  # fmt: skip
+    refresh_and_extract(make_feed(local_server.url("/feed.xml")))
+    assert Article.objects.get().status == Article.Status.EXCERPT_ONLY
+    assert local_server.hits(f"/news/{articles[0].slug}.html") == 1
