@@ -1,6 +1,9 @@
 from django import forms
 
+from articles.models import Article
+
 from .models import FILTER_KEYS
+from .queries import search_articles
 
 
 class SearchForm(forms.Form):
@@ -30,3 +33,11 @@ class SearchForm(forms.Form):
         """The filters in use, as strings, for a SavedSearch and for links."""
         data = self.cleaned_data
         return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k in FILTER_KEYS if (v := data.get(k))}
+
+    def results(self):
+        """The articles this valid form asks for, best first (see queries.search_articles)."""
+        data = self.cleaned_data
+        return search_articles(
+            Article.objects.select_related("publisher"), data["q"], publisher=data["publisher"] or None,
+            hashtag=data["tag"] or None, since=data["since"], until=data["until"],
+        )  # fmt: skip

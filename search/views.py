@@ -7,27 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from articles.models import Article
 from sources.models import Publisher
 
 from .forms import SearchForm
 from .models import SavedSearch
-from .queries import parse_query, search_articles
+from .queries import parse_query
 
 RESULTS_PER_PAGE = 20
 SAVED_SEARCHES_SHOWN = 50
-
-
-def _run(form: SearchForm):
-    data = form.cleaned_data
-    return search_articles(
-        Article.objects.select_related("publisher"),
-        data["q"],
-        publisher=data["publisher"] or None,
-        hashtag=data["tag"] or None,
-        since=data["since"],
-        until=data["until"],
-    )
 
 
 def search(request):
@@ -41,7 +28,7 @@ def search(request):
         query = form.cleaned_data["q"]
         problem = parse_query(query).problem
         if not problem:
-            page = Paginator(_run(form), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+            page = Paginator(form.results(), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     elif form.is_bound:
         problem = " ".join(e for errors in form.errors.values() for e in errors)
     else:
@@ -83,7 +70,7 @@ def saved_searches(request):
     for item in saved:
         # New since the last visit: articles Tidings found after the reader last opened these results.
         form = SearchForm(item.search_params())
-        item.new_count = _run(form).filter(discovered_at__gt=item.last_seen_at).count() if form.is_valid() else 0
+        item.new_count = form.results().filter(discovered_at__gt=item.last_seen_at).count() if form.is_valid() else 0
     return render(request, "search/saved.html", {"saved": saved})
 
 

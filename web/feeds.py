@@ -24,7 +24,7 @@ from readers import actions as reader_actions
 from readers import foryou
 from readers.models import FeedToken, SavedArticle
 from search.forms import SearchForm
-from search.queries import parse_query, search_articles
+from search.queries import parse_query
 from sources.models import Publisher
 from stories.models import ArticleHashtag, Hashtag, Story
 
@@ -229,16 +229,7 @@ class SearchFeed(ArticleFeed):
         return f"{reverse('search')}?{urlencode({'q': form.cleaned_data['q'], **form.filters()})}"
 
     def items(self, form: SearchForm):
-        data = form.cleaned_data
-        matches = search_articles(
-            Article.objects.select_related("publisher"),
-            data["q"],
-            publisher=data["publisher"] or None,
-            hashtag=data["tag"] or None,
-            since=data["since"],
-            until=data["until"],
-        )
-        return with_hashtags(matches.order_by("-published_at", "-pk"))[:FEED_ITEMS]
+        return with_hashtags(form.results().order_by("-published_at", "-pk"))[:FEED_ITEMS]
 
 
 class PrivateFeed(ArticleFeed):

@@ -4,22 +4,19 @@ Runs Debian's Chromium (/usr/bin/chromium) with sync Playwright against pytest-d
 browser fails the test, it never skips. Screenshots of every step go to test-artifacts/browser/ (git-ignored).
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from accounts.models import User
 from articles.models import Article
 from comments.models import Comment, CommentReport
 from sources.models import Publisher
+from web.tests.browser import browser  # noqa: F401 - the Chromium fixture, shared
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 TIMEOUT_MS = 10_000
 
@@ -29,40 +26,12 @@ EDITED_TEXT = "The new bridge deck looks solid; I walked across it this morning.
 READER_PASSWORD = "correct horse battery staple 41"
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(
-            f"Chromium is required for the browser test and was not found at {CHROMIUM} (apt install chromium)."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        pytest.fail("The playwright Python package is required for the browser test (pip install playwright).")
-    # Sync Playwright keeps an (idle) event loop in this thread, and Django refuses ORM calls when it sees one.
-    # The test's own queries run between browser steps, never concurrently with the loop: allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            try:
-                chromium.close()
-            finally:
-                # While Playwright's loop runs, asgiref keeps django.db.connections in a context variable instead
-                # of the thread-local, so the test's queries went through a second connection that pytest-django
-                # never sees. Close it here, before the loop stops and this storage goes out of reach: left open,
-                # it keeps a session on the test database and PostgreSQL refuses to drop that database at the end.
-                connections.close_all()
-
-
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def _new_page(browser, live_server):
+def _new_page(browser, live_server):  # noqa: F811 - the fixture, passed on
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -93,7 +62,7 @@ def _status(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_comment_life_in_a_browser(browser, live_server):
+def test_comment_life_in_a_browser(browser, live_server):  # noqa: F811 - the shared fixture
     publisher = Publisher.objects.create(name="Harbour Times", slug="harbour-times", licence="CC BY 4.0")
     article = Article.objects.create(
         publisher=publisher,

@@ -1,6 +1,6 @@
 """Headless Chromium for security tests, with a watcher that counts what must never happen.
 
-Same browser setup as comments/tests/test_browser.py (Debian's /usr/bin/chromium driven by sync
+The one browser fixture of the suite (Debian's /usr/bin/chromium driven by sync
 Playwright; a missing browser fails, never skips). ``Watcher`` attaches to a page and records:
 
 * dialogs (alert, confirm, prompt, print all end in one) and ``window.__pwned`` being set;
@@ -155,7 +155,11 @@ def browser(monkeypatch):
             try:
                 chromium.close()
             finally:
-                connections.close_all()  # see comments/tests/test_browser.py: PostgreSQL must be able to drop the db
+                # While Playwright's loop runs, asgiref keeps django.db.connections in a context variable instead
+                # of the thread-local, so the test's queries went through a second connection that pytest-django
+                # never sees. Close it here, before the loop stops and this storage goes out of reach: left open,
+                # it keeps a session on the test database and PostgreSQL refuses to drop that database at the end.
+                connections.close_all()
 
 
 def new_page(browser, live_server):

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from articles.models import Article
-from comments.tests.test_browser import browser  # noqa: F401 - the Chromium fixture, shared
 from sources.models import Publisher
+from web.tests.browser import browser  # noqa: F401 - the Chromium fixture, shared
 
 TIMEOUT_MS = 15_000
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
