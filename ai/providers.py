@@ -10,7 +10,7 @@ import httpx
 EXTRACTIVE = "extractive"
 GENERATIVE = "generative"
 # Bump when a prompt below changes: stored outputs made with another version are regenerated.
-PROMPT_VERSION = "2026-11-29.3"
+PROMPT_VERSION = "2026-12-03.1"
 
 SUMMARY_PROMPT = (
     "Summarise the news article below in 2 or 3 short sentences. Use only facts stated in the article; "

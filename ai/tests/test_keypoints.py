@@ -141,3 +141,28 @@ def test_whole_mirror_is_grounded(rows, mirror_digests):
             assert len(result.key_points) <= 5 and len(result.summary) <= 3
     assert items > 2 * len(rows)
     assert grounded == items
+
+
+def test_summary_is_the_lead_without_its_dateline_or_time_stamp(encoder):
+    """ecbplus-dev and zyte-dev leads open with "Published on Jul 02, 2013 4: 22 PM" or "WASHINGTON (Reuters) - ":
+    the summary quotes the lead's words and leaves the stamp out; a stamp standing alone is not a sentence."""
+    body = (
+        "Published on Jul 02, 2013 4: 22 PM A strong earthquake struck the province of Aceh on Tuesday morning.\n\n"
+        "May 3, 2013 at 7: 31 AM ET.\n\n"
+        "WASHINGTON (Reuters) - Rescue teams were sent to the mountain villages closest to the epicentre.\n\n"
+        "Scroll down for video Schools in the region were closed as a precaution for the rest of the week.\n\n"
+        "The quake was felt as far away as the provincial capital, where buildings swayed for seconds.\n\n"
+        "Officials said the number of people hurt was still being counted in several remote districts.\n\n"
+        "Aceh was hit by a far larger earthquake and a tsunami that killed many thousands in 2004.\n\n"
+        "Engineers will inspect the bridges on the main coastal road before it opens to lorries again.\n\n"
+        "The national weather agency said no tsunami warning had been issued after the quake."
+    )
+    result = digest("Earthquake strikes Aceh", body, encoder=encoder)
+    assert_grounded(body, result)
+    assert [item.text for item in result.summary] == [
+        "A strong earthquake struck the province of Aceh on Tuesday morning.",
+        "Rescue teams were sent to the mountain villages closest to the epicentre.",
+        "Schools in the region were closed as a precaution for the rest of the week.",
+    ]
+    assert body[slice(*result.summary[0].spans[0])] == result.summary[0].text
+    assert not any("2013" in item.text for item in result.summary + result.key_points)
