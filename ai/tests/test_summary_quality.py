@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 
 from ai.keypoints import digest_many, ingest_encoder
+from ai.sentences import split_sentences
+from ai.tests.fake_llm import FakeChatServer
 from bench.ai_summary import (
     SUMMARIES,
     cnndm_items,
     furniture,
     lead3,
+    llm_report,
     load_summaries,
     mean_scores,
     redundancy,
+    rouge,
     shown_items,
 )
 
@@ -80,3 +84,15 @@ def test_no_summary_quotes_publisher_furniture(mirror):
     leaks = [i.text for d in digests for i in d.summary + d.key_points if furniture(i.text)]
     assert leaks == []
     assert sum(bool(d.summary) for d in digests) >= len(rows) - 2  # furniture is cut, not the article's lead
+
+
+def test_a_generative_model_is_scored_on_its_verified_sentences_only(rows):
+    """bench/ai_summary.py --llm-url: the model's reply goes through ai.grounding before ROUGE counts it."""
+    row = rows[0]
+    lead = split_sentences(row["article"])[0].text
+    invented = "The prime minister of Norway opened a new bridge over the river Thames on Sunday."
+    with FakeChatServer(f"{lead}\n{invented}") as server:
+        report = llm_report([row], server.url, "test-model", "/tmp/tidings-models")
+        assert server.requests[0]["payload"]["model"] == "test-model"
+    assert (report["claims"], report["kept"]) == (2, 1)
+    assert report["r1"] == rouge(lead, row["reference"])["r1"]
