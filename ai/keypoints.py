@@ -20,7 +20,9 @@ over the same candidates: 0.42 / 0.29), see bench/ai_keypoints.py. Any object wi
    vectors scored ROUGE-1 0.355 / ROUGE-2 0.153 against Lead-3's 0.403 / 0.176, and every rule tried
    for replacing a weak lead sentence by a central later one (by vectors or by shared words, any
    margin) or for shortening the lead moved the scores by less than 0.005 or lowered them; so the
-   lead stands, cleaned of furniture and non-sentences (docs/benchmarks.md keeps the figures);
+   lead stands, cleaned of furniture and non-sentences, and a lead sentence that says an earlier one
+   again (cosine above ``REDUNDANCY_CAP``: a DailyMail caption repeating the first sentence) gives
+   its place to the next (docs/benchmarks.md keeps the figures);
 3. salience, for key points: the mean of the cosine to the article centroid (what the article is
    mostly about) and to the title (what the editor says it is about);
 4. key points: what else the article says, none repeating the summary (``MIN_POINTS_BEYOND_SUMMARY``):
@@ -87,7 +89,7 @@ _BOILERPLATE = re.compile(
 _WIRE_DATELINE = re.compile(
     r"(?:(?:[A-Z][\w.'’-]*,?\s+){0,4}?\((?:CNN|AP|Reuters|AFP|UPI|Bloomberg)\)\s*(?:-{1,2}|—|–)?"
     r"|[A-Z][A-Z.'’]+(?:,?\s+[A-Z][A-Z.'’]+){0,3}\s+(?:-{1,2}|—|–)"
-    r"|Scroll down for (?:video|more))\s*(?=[\"“‘'(]?[A-Z0-9])"
+    r"|Scroll down for (?:videos?|more))\s*(?=[\"“‘'(]?[A-Z0-9])"
 )
 # Words of a time stamp glued before the first words: "Published on Jul 02, 2013 4: 22 PM A quake ...",
 # "Thu Nov 10, 2011 3: 00pm EST A camp ...", "Updated 5: 40 p. m. ET Early Friday ...".
@@ -346,7 +348,7 @@ def _prefilter(title: str, candidates: list[_Candidate], limit: int) -> list[_Ca
         shared = sum(article[w] - 1 for w in bag) / (len(bag) ** 0.5)
         scores.append(shared + 2.0 * len(title_words & bag.keys()))
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    keep: set[int] = set(range(LEAD_SENTENCES))  # the summary
+    keep: set[int] = set(range(LEAD_SENTENCES + 1))  # the summary, and one more if a lead sentence repeats
     for part in range(3):
         keep.update([i for i in order if candidates[i].part == part][:MIN_PER_PART])
     for i in order:
@@ -441,7 +443,12 @@ def _select(plan: _Plan, title_vec: np.ndarray, vecs: np.ndarray, *, max_points:
     similarity = vecs @ vecs.T
     parts = np.array([c.part for c in plan.candidates])
 
-    summary = list(range(min(n, LEAD_SENTENCES if n >= SHORT_ARTICLE else 2)))
+    summary: list[int] = []  # the lead, less a sentence that says an earlier one again (a caption, a recap)
+    for i in range(n):
+        if len(summary) == (LEAD_SENTENCES if n >= SHORT_ARTICLE else 2):
+            break
+        if not summary or similarity[i, summary].max() <= REDUNDANCY_CAP:
+            summary.append(i)
     said = summary if n - len(summary) >= MIN_POINTS_BEYOND_SUMMARY else []
     k = min(n - len(said), max_points, max(3, plan.usable // 4))
     points = _mmr(salience, similarity, k, parts=parts, part_penalty=PART_PENALTY, said=said)
