@@ -80,16 +80,18 @@ _WORDS = re.compile(r"\S+")
 _BOILERPLATE = re.compile(
     r"click here|subscribe|sign up|newsletter|all rights reserved|copyright|©|follow us|read more|"
     r"related:|advertisement|cookies?\b|terms of (?:use|service)|privacy policy|^(?:photo|image|video|"
-    r"file photo|caption|credit|source|watch|listen|updated?|posted|editing by|reporting by)\b|"
+    r"file photo|caption|credit|source|watch|listen|updated?|posted|editing by|reporting by|more information)\b|"
     r"https?://|www\.|@\w+\.\w+|\b(?:AM|PM) (?:EDT|EST|ET|GMT|BST|PDT|PST)\b",
     re.IGNORECASE,
 )
 # A wire dateline glued before the first words: "(CNN)", "Kathmandu, Nepal (CNN)", "HANOI, Vietnam (AP) — ",
-# "WASHINGTON (Reuters) - ", "MADRID — ", "ALASKA - "; and DailyMail's "Scroll down for video".
+# "WASHINGTON (Reuters) - ", "MADRID — ", "ALASKA - ", "Washington, DC, United States: "; DailyMail's "Scroll
+# down for video" and caption labels ("Tragic: The man ...").
 _WIRE_DATELINE = re.compile(
     r"(?:(?:[A-Z][\w.'’-]*,?\s+){0,4}?\((?:CNN|AP|Reuters|AFP|UPI|Bloomberg)\)\s*(?:-{1,2}|—|–)?"
     r"|[A-Z][A-Z.'’]+(?:,?\s+[A-Z][A-Z.'’]+){0,3}\s+(?:-{1,2}|—|–)"
-    r"|Scroll down for (?:videos?|more))\s*(?=[\"“‘'(]?[A-Z0-9])"
+    r"|Scroll down for (?:videos?|more)"
+    r"|[A-Z][\w.'’-]*(?:,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?){0,3}:)\s*(?=[\"“‘'(]?[A-Z0-9])"
 )
 # Words of a time stamp glued before the first words: "Published on Jul 02, 2013 4: 22 PM A quake ...",
 # "Thu Nov 10, 2011 3: 00pm EST A camp ...", "Updated 5: 40 p. m. ET Early Friday ...".
@@ -104,6 +106,8 @@ _STAMP_NUMBER = re.compile(r"\d{1,4}(?:st|nd|rd|th|[ap]m?)?(?:[.:]\d{0,2}(?:[ap]
 _STAMP_MARKERS = re.compile(r"\d{1,2}:|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
 _STAMP_TOKEN = re.compile(r"[^\s|]+|\|")
 _QUOTE_OPEN = "\"“'‘"
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-ÿ]+(?![\w'’-])")
+MIN_LOWER_WORDS = 3  # prose has function words ("the", "of", "was"); a name or a heading has few or none
 _ATTRIBUTION_WORDS = re.compile(r"\b(?:said|says|told|according|added|stated|asked|wrote)\b", re.IGNORECASE)
 _LEADING_MARKER = re.compile(
     r"^(?:However|Meanwhile|But|And|Also|Still|Moreover|Furthermore|In addition|Additionally|"
@@ -408,6 +412,8 @@ def _candidate(body: str, sentence: Sentence, *, strict: bool = True) -> _Candid
             return None  # a bare quotation: who said it is in another sentence
         if not text.endswith(_TERMINAL):
             return None  # a heading or caption, not prose
+        if len(_LOWER_WORD.findall(text)) < MIN_LOWER_WORDS:
+            return None  # a product name or a title in Title Case: "Apple iPad Pro (11-inch, 64GB) - Space Gray"
     elif n_words < 3 or n_words > 2 * MAX_WORDS:
         return None
     start, end = _trim(text)
