@@ -26,6 +26,11 @@ ANSWER_PROMPT = (
 )
 
 
+# A few sentences are asked for; a model that rambles on (a small local one writes until its context is
+# full) is cut here rather than spending the daily token budget and a worker's minutes on one article.
+MAX_COMPLETION_TOKENS = 300
+
+
 class ProviderError(Exception):
     """The generative model could not be used; the message is for the operator."""
 
@@ -61,13 +66,16 @@ class OpenAICompatibleProvider:
         self.config = config
         self._client = client or httpx.Client(timeout=config.timeout)
 
-    def complete(self, instructions: str, article: str, *, question: str = "") -> Completion:
+    def complete(
+        self, instructions: str, article: str, *, question: str = "", max_tokens: int = MAX_COMPLETION_TOKENS
+    ) -> Completion:
         user = f"Article:\n{article}" + (f"\n\nQuestion: {question}" if question else "")
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
         payload = {
             "model": self.config.model,
             "messages": [{"role": "system", "content": instructions}, {"role": "user", "content": user}],
             "temperature": 0,
+            "max_tokens": max_tokens,
         }
         started = time.monotonic()
         try:

@@ -267,12 +267,13 @@ def llm_report(rows: list[dict], url: str, model: str, encoder_dir: str) -> dict
 
     encoder = get_encoder(encoder_dir)
     provider = providers.OpenAICompatibleProvider(providers.GenerativeSettings(url=url, model=model, timeout=600))
-    pairs, kept = [], 0
+    pairs, raw_pairs, kept = [], [], 0
     claims = 0
     seconds = 0.0
     for row in rows:
         completion = provider.complete(providers.SUMMARY_PROMPT, row["article"])
         seconds += completion.seconds
+        raw_pairs.append((completion.text, row["reference"]))
         source = split_sentences(row["article"])
         vectors = encoder.encode([s.text for s in source])
         verified = []
@@ -284,7 +285,8 @@ def llm_report(rows: list[dict], url: str, model: str, encoder_dir: str) -> dict
         kept += len(verified)
         pairs.append((" ".join(verified), row["reference"]))
     scores = mean_scores(pairs)
-    return {"name": f"LLM {model}, verified", **scores, "kept": kept, "claims": claims, "seconds": seconds}
+    raw = {f"raw_{k}": v for k, v in mean_scores(raw_pairs).items()}
+    return {"name": f"LLM {model}, verified", **scores, **raw, "kept": kept, "claims": claims, "seconds": seconds}
 
 
 def main() -> int:
@@ -324,7 +326,12 @@ def main() -> int:
             subset = rows[: args.llm_limit] if args.llm_limit else rows
             llm = llm_report(subset, args.llm_url, args.llm_model, args.cache_dir)
             lead_subset = mean_scores([(lead3(r["article"]), r["reference"]) for r in subset])
-            lines += [{"name": f"Lead-3 on the same {len(subset)}", **lead_subset}, llm]
+            unverified = {k.removeprefix("raw_"): v for k, v in llm.items() if k.startswith("raw_")}
+            lines += [
+                {"name": f"Lead-3 on the same {len(subset)}", **lead_subset},
+                {"name": f"LLM {args.llm_model}, unverified", **unverified},
+                llm,
+            ]
             print(
                 f"{part}: LLM kept {llm['kept']} of {llm['claims']} sentences after verification,"
                 f" {llm['seconds'] / len(subset):.1f} s an article"

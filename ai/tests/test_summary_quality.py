@@ -94,5 +94,6 @@ def test_a_generative_model_is_scored_on_its_verified_sentences_only(rows):
     with FakeChatServer(f"{lead}\n{invented}") as server:
         report = llm_report([row], server.url, "test-model", "/tmp/tidings-models")
         assert server.requests[0]["payload"]["model"] == "test-model"
+        assert server.requests[0]["payload"]["max_tokens"] == 300  # a rambling model is cut, not paid for
     assert (report["claims"], report["kept"]) == (2, 1)
     assert report["r1"] == rouge(lead, row["reference"])["r1"]
