@@ -10,7 +10,7 @@ import httpx
 EXTRACTIVE = "extractive"
 GENERATIVE = "generative"
 # Bump when a prompt below changes: stored outputs made with another version are regenerated.
-PROMPT_VERSION = "2026-11-29.3"
+PROMPT_VERSION = "2026-12-03.1"
 
 SUMMARY_PROMPT = (
     "Summarise the news article below in 2 or 3 short sentences. Use only facts stated in the article; "
@@ -24,6 +24,11 @@ ANSWER_PROMPT = (
     "Answer the question using only the article below. If the article does not contain the answer, reply "
     "exactly: The article doesn't say. Answer in at most 2 sentences, one per line."
 )
+
+
+# A few sentences are asked for; a model that rambles on (a small local one writes until its context is
+# full) is cut here rather than spending the daily token budget and a worker's minutes on one article.
+MAX_COMPLETION_TOKENS = 300
 
 
 class ProviderError(Exception):
@@ -61,13 +66,16 @@ class OpenAICompatibleProvider:
         self.config = config
         self._client = client or httpx.Client(timeout=config.timeout)
 
-    def complete(self, instructions: str, article: str, *, question: str = "") -> Completion:
+    def complete(
+        self, instructions: str, article: str, *, question: str = "", max_tokens: int = MAX_COMPLETION_TOKENS
+    ) -> Completion:
         user = f"Article:\n{article}" + (f"\n\nQuestion: {question}" if question else "")
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
         payload = {
             "model": self.config.model,
             "messages": [{"role": "system", "content": instructions}, {"role": "user", "content": user}],
             "temperature": 0,
+            "max_tokens": max_tokens,
         }
         started = time.monotonic()
         try:

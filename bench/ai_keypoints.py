@@ -11,9 +11,11 @@ In one process, over the same bodies, CPU time (time.process_time) and wall time
   as a measured yardstick for the rest of ingest;
 
 then the agreement of the two selections (mean Jaccard of the chosen key point / summary sentence
-sets, share of identical sets), the share of items passing the project's grounding check, and the
-key points' CPU cost as a percentage of ingest (~40 ms/article CPU without key points on the 2-core
-dev machine: extraction 10–20, clustering embedding 15–25, clustering + related ~5, DB ~5).
+sets, share of identical sets; since issue 12 the summary is the article's lead and needs no vectors,
+so the two agree on it except where a lead sentence repeats an earlier one), the share of items
+passing the project's grounding check, and the key points' CPU cost as a percentage of ingest
+(~40 ms/article CPU without key points on the 2-core dev machine: extraction 10–20, clustering
+embedding 15–25, clustering + related ~5, DB ~5).
 """
 
 from __future__ import annotations

@@ -141,3 +141,49 @@ def test_whole_mirror_is_grounded(rows, mirror_digests):
             assert len(result.key_points) <= 5 and len(result.summary) <= 3
     assert items > 2 * len(rows)
     assert grounded == items
+
+
+def test_summary_is_the_lead_without_its_dateline_or_time_stamp(encoder):
+    """ecbplus-dev and zyte-dev leads open with "Published on Jul 02, 2013 4: 22 PM" or "WASHINGTON (Reuters) - ":
+    the summary quotes the lead's words and leaves the stamp out; a stamp standing alone is not a sentence."""
+    body = (
+        "Published on Jul 02, 2013 4: 22 PM A strong earthquake struck the province of Aceh on Tuesday morning.\n\n"
+        "May 3, 2013 at 7: 31 AM ET.\n\n"
+        "WASHINGTON (Reuters) - Rescue teams were sent to the mountain villages closest to the epicentre.\n\n"
+        "Scroll down for video Schools in the region were closed as a precaution for the rest of the week.\n\n"
+        "The quake was felt as far away as the provincial capital, where buildings swayed for seconds.\n\n"
+        "Officials said the number of people hurt was still being counted in several remote districts.\n\n"
+        "Aceh was hit by a far larger earthquake and a tsunami that killed many thousands in 2004.\n\n"
+        "Engineers will inspect the bridges on the main coastal road before it opens to lorries again.\n\n"
+        "The national weather agency said no tsunami warning had been issued after the quake."
+    )
+    result = digest("Earthquake strikes Aceh", body, encoder=encoder)
+    assert_grounded(body, result)
+    assert [item.text for item in result.summary] == [
+        "A strong earthquake struck the province of Aceh on Tuesday morning.",
+        "Rescue teams were sent to the mountain villages closest to the epicentre.",
+        "Schools in the region were closed as a precaution for the rest of the week.",
+    ]
+    assert body[slice(*result.summary[0].spans[0])] == result.summary[0].text
+    assert not any("2013" in item.text for item in result.summary + result.key_points)
+
+
+def test_product_names_and_citation_lines_are_not_points(encoder):
+    """zyte-dev's deals page lists "Apple iPad Pro (11-inch, Wi-Fi, 64GB) - Space Gray (Latest Model)" between its
+    sentences, and a science page ends on "More information: ..."; neither is a sentence to show."""
+    body = (
+        "Washington, DC, United States: The space agency chose three companies to carry cargo to the Moon.\n\n"
+        "Apple iPad Pro (11-inch, Wi-Fi, 64GB) - Space Gray (Latest Model)\n\n"
+        "Each company will design a lander able to carry instruments to the lunar south pole.\n\n"
+        "The first flight is planned for the end of next year if the tests go as hoped.\n\n"
+        "Engineers said the landers would reuse parts that have already flown on other rockets.\n\n"
+        "More information: J. Smith et al. Landers for the Moon, Journal of Space Flight (2019).\n\n"
+        "The agency said that the contracts were worth up to two billion dollars over ten years.\n\n"
+        "Critics said the plan left too little time to test the landers before the first flight.\n\n"
+        "The agency will choose which company flies first after a review at the end of the summer."
+    )
+    result = digest("Three companies to carry cargo to the Moon", body, encoder=encoder)
+    assert_grounded(body, result)
+    assert result.summary[0].text == "The space agency chose three companies to carry cargo to the Moon."
+    shown = [item.text for item in result.summary + result.key_points]
+    assert not [t for t in shown if "iPad" in t or "More information" in t or "Washington" in t]
