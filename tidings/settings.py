@@ -16,6 +16,8 @@ TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 2
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST/PORT/USER/PASSWORD/TLS for SMTP
 TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
+TIDINGS_CACHE_URL      redis://host:port/db for the cache shared by web and worker processes (default: files in
+                       the data directory; use Redis when web and workers run on several machines)
 TIDINGS_KEEP_ARTICLES_DAYS  delete articles published longer ago than this, in the background (at least 7;
                        saved and commented articles are kept); unset: articles are kept for ever
 """
@@ -117,10 +119,16 @@ def _limits(value: str) -> tuple[tuple[int, int], ...]:
 # can share one address (an office, a campus, a carrier's NAT): operators may raise this.
 COMMENT_ADDRESS_LIMITS = _limits(os.environ.get("TIDINGS_COMMENT_ADDRESS_LIMITS", "60:5,86400:50"))
 
+CACHE_URL = os.environ.get("TIDINGS_CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("TIDINGS_CACHE_URL must be a redis:// (or rediss://, unix://) address.")
 CACHES = {
-    "default": {
-        # Shared by every web and worker process; Redis can replace it when scaled. Rate limits do not
-        # live here (core.ratelimit keeps them in the database, where counting is atomic).
+    # Shared by every web and worker process (workers invalidate what pages cache, core.pagecache), so
+    # never the per-process local-memory cache: Redis when scaled over several machines, else files in the
+    # data directory. Rate limits do not live here (core.ratelimit keeps them in the database).
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
         "OPTIONS": {"MAX_ENTRIES": 100_000},
