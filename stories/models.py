@@ -21,7 +21,7 @@ class StoryQuerySet(models.QuerySet):
         lead = (
             Article.objects.filter(duplicate_of__isnull=True)
             .select_related("publisher")
-            .only("story", "published_at", "publisher__name", "publisher__slug")
+            .only("story", "title", "published_at", "publisher__name", "publisher__slug")
             .order_by("published_at")
         )
         return (

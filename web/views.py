@@ -21,6 +21,7 @@ from stories.models import Hashtag, RelatedArticle, Story
 
 ARTICLES_PER_PAGE = 30
 TOP_STORIES = 8
+TOP_STORY_PUBLISHERS = 4  # named on each top story's card
 TRENDING_TAGS = 12
 # Lists show a headline and a snippet of body_text: the page's HTML is never read for them.
 NOT_LISTED = ("body_html_safe", "feed_content_html_safe", "extraction_note")
@@ -52,6 +53,18 @@ def _cached(key: str, compute):
     return cache.get_or_set(key, compute, AGGREGATE_SECONDS)
 
 
+def _top_stories() -> list[Story]:
+    """Top stories with only the coverage the home page shows (the lead and the first few publishers): a top
+    story can hold hundreds of articles, and unpickling them all from the cache cost more than the page."""
+    stories = list(Story.objects.top()[:TOP_STORIES])
+    for story in stories:
+        first_by_publisher = {}
+        for article in story.coverage:
+            first_by_publisher.setdefault(article.publisher_id, article)
+        story.coverage = list(first_by_publisher.values())[:TOP_STORY_PUBLISHERS]
+    return stories
+
+
 def home(request):
     articles = _article_list()
     publisher = None
@@ -66,10 +79,12 @@ def home(request):
         {
             "page": page,
             "publisher": publisher,
-            "publishers": Publisher.objects.order_by("name"),
-            "top_stories": _cached("home:top-stories:v1", lambda: list(Story.objects.top()[:TOP_STORIES]))
-            if first_page
-            else [],
+            # The filter's choices: plain rows, cached (an instance of thousands of publishers costs more).
+            "publishers": _cached(
+                "home:publisher-choices:v1",
+                lambda: list(Publisher.objects.order_by("name").values("pk", "slug", "name")),
+            ),
+            "top_stories": _cached("home:top-stories:v2", _top_stories) if first_page else [],
             "trending": _cached("home:trending:v1", lambda: list(Hashtag.objects.trending()[:TRENDING_TAGS]))
             if first_page
             else [],
