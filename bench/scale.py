@@ -89,6 +89,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=18931)
+    parser.add_argument("--only", nargs="+", default=[], help="measure only these pages (names as printed)")
     parser.add_argument("--cache", default="", help="TIDINGS_CACHE_URL for the served site (default: its own)")
     args = parser.parse_args()
     env = dict(os.environ, DATABASE_URL=PG + args.database, DJANGO_SETTINGS_MODULE="bench.scale_site")
@@ -124,6 +125,8 @@ def main() -> int:
             if who_cookie:
                 pages["For You"] = "/for-you/"
             for name, path in pages.items():
+                if args.only and name not in args.only:
+                    continue
                 t0 = time.perf_counter()
                 status = get(base + path, who_cookie)
                 cold_ms = (time.perf_counter() - t0) * 1000
