@@ -165,17 +165,42 @@ class DayIndex:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def stored_through(self) -> int:
+        """The highest row number (ArticleVector id) `add_new` stored: rows up to it are in the files."""
+        try:
+            return int((self.directory / "through").read_text())
+        except FileNotFoundError:
+            return 0
+
+    def add_new(self, rows: list[tuple[int, int, float, np.ndarray]]) -> int:
+        """Store (row number, article id, time, vector) rows numbered above stored_through(), under the lock,
+        so several workers loading the same rows write each once. Returns how many were stored."""
+        with self._writing():
+            through = self.stored_through()
+            fresh = [row for row in rows if row[0] > through]
+            if fresh:
+                self._add_unlocked(
+                    np.array([r[1] for r in fresh]), np.stack([r[3] for r in fresh]), np.array([r[2] for r in fresh])
+                )
+                temporary = self.directory / "through.tmp"
+                temporary.write_text(str(max(r[0] for r in fresh)))
+                os.replace(temporary, self.directory / "through")
+        return len(fresh)
+
     def add(self, ids: Iterable[int], vectors: np.ndarray, times: Iterable[float], *, threads: int = 1) -> int:
         """Store unit vectors with their article ids and publication times (epoch s); ids already stored
         are replaced. Returns how many days were rewritten."""
+        with self._writing():
+            return self._add_unlocked(ids, vectors, times, threads=threads)
+
+    def _add_unlocked(self, ids, vectors, times, *, threads: int = 1) -> int:
         ids = np.asarray(list(ids), dtype=np.int64)
         times = np.asarray(list(times), dtype=np.float64)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dimension)
         days = (times // DAY).astype(np.int64)
-        with self._writing():
-            for day in np.unique(days):
-                chosen = days == day
-                self._rewrite(int(day), ids[chosen], vectors[chosen], times[chosen], threads=threads)
+        for day in np.unique(days):
+            chosen = days == day
+            self._rewrite(int(day), ids[chosen], vectors[chosen], times[chosen], threads=threads)
         return len(np.unique(days))
 
     def remove(self, article_ids: Iterable[int]) -> int:
