@@ -36,12 +36,16 @@ def refused_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_story_caches(request):
-    """Each database test starts with empty in-process story caches: a rolled-back database reuses ids."""
+    """Each database test starts with empty in-process story caches and an empty Django cache (pages cache
+    parts of articles by id, core.pagecache): a rolled-back database reuses ids."""
     if request.node.get_closest_marker("django_db") is None:
         yield
         return
+    from django.core.cache import cache
+
     from stories.actions import reset_caches
 
     reset_caches()
+    cache.clear()
     yield
     reset_caches()

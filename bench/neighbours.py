@@ -6,12 +6,16 @@ The story stage asks stories.index.VectorIndex for the 30 nearest articles insid
 the ecbplus-dev articles plus noise, spread over 30 days, then times queries over the whole window
 and over 72 h. Prints median and p95 ms and the memory the matrix holds.
 
-usage: .venv/bin/python bench/neighbours.py [--sizes 100000 1000000] [--queries 200]
+With --approximate it also builds stories.ann.DayIndex (HNSW per day, files under var/bench/) over the same
+vectors and prints, side by side, its median and p95 ms and its recall@10 against the brute force above.
+
+usage: .venv/bin/python bench/neighbours.py [--sizes 100000 1000000] [--queries 200] [--approximate]
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -28,6 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from stories.ann import DayIndex  # noqa: E402
 from stories.embeddings import get_encoder  # noqa: E402
 from stories.index import VectorIndex  # noqa: E402
 
@@ -63,10 +68,47 @@ def timed(index: VectorIndex, queries: np.ndarray, times: np.ndarray, window: ti
     return out
 
 
+def windows(hours: list[int]) -> list[tuple[timedelta, int]]:
+    """The story stage asks for 30 within ±72 h, the related stage for 60 within ±7 days."""
+    return [(timedelta(hours=h), 60 if h == 168 else 30) for h in hours]
+
+
+def approximate(index: VectorIndex, times: np.ndarray, queries: np.ndarray, query_times: np.ndarray, size: int,
+                reuse: bool, spans: list[tuple[timedelta, int]]):  # fmt: skip
+    directory = ROOT / "var" / "bench" / f"neighbours-{size}"
+    t0 = time.perf_counter()
+    if reuse and directory.exists() and len(DayIndex(directory)) == size:
+        built = float("nan")  # files of an earlier run over the same seeded vectors
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+        DayIndex(directory).add(index._ids, index._matrix, times, threads=0)
+        built = time.perf_counter() - t0
+    files = sum(p.stat().st_size for p in directory.iterdir()) / 2**20
+    reader = DayIndex(directory)  # a fresh reader maps the files, as a worker process would
+    for window, k in spans:
+        ms, found = [], 0
+        for vector, t in zip(queries, query_times, strict=True):
+            t1 = time.perf_counter()
+            hits = reader.nearest(vector, around=t, window=window.total_seconds(), k=k)
+            ms.append((time.perf_counter() - t1) * 1000)
+            exact = index.nearest(vector, around=datetime.fromtimestamp(t, UTC), window=window, k=10)
+            found += len({h.article_id for h in hits[:10]} & {n.article_id for n in exact})
+        ms.sort()
+        print(
+            f"{size:>9} {window.days * 24 + window.seconds // 3600:>7}h {k:>3} {statistics.median(ms):>10.2f} "
+            f"{ms[int(len(ms) * 0.95)]:>8.2f} {files:>10.0f}  HNSW per day (files, mapped), "
+            f"recall@10 {found / (10 * len(queries)):.3f}, built in {built:.0f} s",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--approximate", action="store_true", help="also the file-backed HNSW index")
+    parser.add_argument("--reuse", action="store_true", help="reuse the HNSW files an earlier run built")
+    parser.add_argument("--hours", type=int, nargs="+", default=[72, 168, 720], help="windows (± hours) to time")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     base = base_vectors()
@@ -75,12 +117,15 @@ def main() -> int:
         index, times = filled_index(size, base, rng)
         queries = base[rng.integers(0, len(base), args.queries)]
         query_times = times[rng.integers(0, size, args.queries)]
-        for window, k in ((timedelta(hours=72), 30), (timedelta(days=7), 60), (SPREAD, 30)):
+        for window, k in windows(args.hours):
             ms = sorted(timed(index, queries, query_times, window, k))
             print(
                 f"{size:>9} {window.days * 24 + window.seconds // 3600:>7}h {k:>3} {statistics.median(ms):>10.1f} "
-                f"{ms[int(len(ms) * 0.95)]:>8.1f} {index._matrix.nbytes / 2**20:>10.0f}"
+                f"{ms[int(len(ms) * 0.95)]:>8.1f} {index._matrix.nbytes / 2**20:>10.0f}  brute force",
+                flush=True,
             )
+        if args.approximate:
+            approximate(index, times, queries, query_times, size, args.reuse, windows(args.hours))
     return 0
 
 

@@ -27,7 +27,7 @@ from django.utils.html import strip_tags
 
 from articles import dedupe
 from articles.models import Article
-from core import clock
+from core import clock, pagecache
 
 from . import clustering, embeddings, hashtags, related
 from .index import reset_shared_index, shared_index
@@ -159,6 +159,7 @@ def _store_hashtags(articles: list[Article], texts: list[str]) -> None:
         ],
         ignore_conflicts=True,
     )
+    pagecache.forget_articles(tags_by_article)  # a page seen before processing cached no tags
 
 
 def refold_story_hashtags(story_ids: Iterable[int]) -> int:
@@ -205,8 +206,9 @@ def refold_story_hashtags(story_ids: Iterable[int]) -> int:
             continue  # unchanged, or the article already carries the tag (never two rows for one tag)
         tags_of[article_id].add(target)  # (the tag it leaves is not reused in the same update: no swaps)
         folded_from = own_ids[own[pk].slug] if tag != own[pk] else None
-        changed.append(ArticleHashtag(pk=pk, hashtag_id=target, folded_from_id=folded_from))
+        changed.append(ArticleHashtag(pk=pk, article_id=article_id, hashtag_id=target, folded_from_id=folded_from))
     ArticleHashtag.objects.bulk_update(changed, ["hashtag", "folded_from"])
+    pagecache.forget_articles(row.article_id for row in changed)
     return len(changed)
 
 
@@ -237,9 +239,11 @@ def _fold_copy(article: Article, signature, headline: str, index) -> int | None:
         story_id = group[0].story_id
         Article.objects.filter(pk__in=[a.pk for a in group]).update(duplicate_of=article.pk)
         Article.objects.filter(pk=article.pk).update(story_id=story_id)
+        pagecache.forget_articles([article.pk, *(a.pk for a in group)])
         return story_id
     original = next(a for a in group if a.pk == original_id)
     Article.objects.filter(pk=article.pk).update(duplicate_of=original.pk, story_id=original.story_id)
+    pagecache.forget_articles([article.pk, original.pk])  # the original's page lists its copies
     return original.story_id
 
 
@@ -268,6 +272,7 @@ def _assign_story(article: Article, vector: np.ndarray, index, links: list[Story
             title=article.title, first_published_at=article.published_at, last_published_at=article.published_at
         ).pk
     Article.objects.filter(pk=article.pk).update(story_id=story_id)
+    pagecache.forget_articles([article.pk])
     return story_id
 
 
@@ -350,6 +355,7 @@ def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, se
         by_article_target.update(dict.fromkeys(members, target))
         Article.objects.filter(pk__in=members).update(story_id=target)
         Article.objects.filter(duplicate_of__in=members).update(story_id=target)
+        pagecache.forget_articles(members)
         grown.setdefault(target, set()).update(members)
     # A story left with no article points to the story that took most of its articles (its page redirects).
     emptied = set(Story.objects.filter(pk__in=list(grown), articles__isnull=True).values_list("pk", flat=True))
@@ -480,3 +486,4 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
     with transaction.atomic():
         RelatedArticle.objects.filter(article_id__in=changed).delete()
         RelatedArticle.objects.bulk_create(rows, ignore_conflicts=True)
+    pagecache.forget_articles(changed)

@@ -3,7 +3,12 @@
 Each worker holds the vectors of stored articles in one numpy matrix, loaded incrementally
 (ArticleVector ids only grow), and answers by brute force: 100k × 384 is a 150 MB matrix and
 ~10 ms a query on this machine, which an HNSW library would beat only at recall it must prove.
-Related lists are precomputed at ingest, so pages never search."""
+Related lists are precomputed at ingest, so pages never search.
+
+At a million articles that matrix is 1.4 GB in every worker and a ±72 h query ~190 ms: with
+TIDINGS_VECTOR_INDEX=files the vectors go instead to stories.ann's HNSW files under the data directory,
+written once (by whichever worker loads them first) and memory-mapped by all; the worker then keeps only
+publication times, headline keys and text signatures in memory."""
 
 import threading
 from dataclasses import dataclass
@@ -13,6 +18,7 @@ import numpy as np
 
 from articles.dedupe import DuplicateIndex, TextSignature
 
+from .ann import DayIndex
 from .embeddings import DIMENSION, from_bytes
 from .models import ArticleVector
 
@@ -24,7 +30,9 @@ class Neighbour:
 
 
 class VectorIndex:
-    def __init__(self) -> None:
+    def __init__(self, approximate: DayIndex | None = None) -> None:
+        self._approximate = approximate
+        self._unstored: list[tuple[int, int, float, np.ndarray]] = []  # (row, article, time, vector) for the files
         self._lock = threading.Lock()
         self._last_id = 0
         self._ids = np.zeros(0, dtype=np.int64)
@@ -36,6 +44,8 @@ class VectorIndex:
         self._headlines: dict[str, list[int]] = {}  # headline_key → headline-only articles
 
     def __len__(self) -> int:
+        if self._approximate is not None:
+            return len(self._published)
         return len(self._ids) + len(self._pending)
 
     def refresh(self) -> int:
@@ -47,7 +57,10 @@ class VectorIndex:
             chunk_size=2000
         ):
             with self._lock:
-                self._pending.append((article_id, published.timestamp(), from_bytes(bytes(blob))))
+                if self._approximate is None:
+                    self._pending.append((article_id, published.timestamp(), from_bytes(bytes(blob))))
+                else:
+                    self._unstored.append((pk, article_id, published.timestamp(), from_bytes(bytes(blob))))
                 self._published[article_id] = published.timestamp()
                 if headline:
                     self._headlines.setdefault(headline, []).append(article_id)
@@ -80,6 +93,15 @@ class VectorIndex:
         self, vector: np.ndarray, *, around: datetime, window: timedelta, k: int, exclude: frozenset[int] = frozenset()
     ) -> list[Neighbour]:
         """The k most similar stored articles published within `window` either side of `around`."""
+        if self._approximate is not None:
+            with self._lock:
+                unstored, self._unstored = self._unstored, []
+            if unstored:
+                self._approximate.add_new(unstored)
+            hits = self._approximate.nearest(
+                vector, around=around.timestamp(), window=window.total_seconds(), k=k, exclude=exclude
+            )
+            return [Neighbour(hit.article_id, hit.cosine) for hit in hits]
         with self._lock:
             self._stack()
             if not len(self._ids):
@@ -111,7 +133,10 @@ def shared_index() -> VectorIndex:
     global _index
     with _index_lock:
         if _index is None:
-            _index = VectorIndex()
+            from django.conf import settings
+
+            files = settings.VECTOR_INDEX == "files"
+            _index = VectorIndex(DayIndex(settings.DATA_DIR / "vectors") if files else None)
         return _index
 
 

@@ -17,7 +17,13 @@ class StoryQuerySet(models.QuerySet):
         """Stories told by several publishers, most publishers first, then freshest, with their articles."""
         from articles.models import Article
 
-        lead = Article.objects.filter(duplicate_of__isnull=True).select_related("publisher").order_by("published_at")
+        # Only what the home page shows of the coverage (its publishers): a top story may hold hundreds of articles.
+        lead = (
+            Article.objects.filter(duplicate_of__isnull=True)
+            .select_related("publisher")
+            .only("story", "title", "published_at", "publisher__name", "publisher__slug")
+            .order_by("published_at")
+        )
         return (
             self.filter(last_published_at__gte=clock.now() - FRESH_FOR, publisher_count__gte=2)
             .order_by("-publisher_count", "-last_published_at")

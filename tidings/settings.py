@@ -14,6 +14,8 @@ TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own thr
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
 TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
+TIDINGS_VECTOR_INDEX   "exact" (default: each worker scans its own matrix) or "files" (HNSW files under the data
+                       directory, memory-mapped by every worker: for hundreds of thousands of articles and more)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST, TIDINGS_EMAIL_PORT,
@@ -24,6 +26,8 @@ TIDINGS_TASK_BACKEND   the django-tasks backend (default the database queue; tes
 TIDINGS_LOG_LEVEL      level of the root logger (default WARNING)
 TIDINGS_COMMENT_ADDRESS_LIMITS  comments allowed per address, "window_seconds:count,…" (default 60:5,86400:50)
 TIDINGS_FETCH_TIMEOUT  seconds to wait for a publisher's server to connect or answer (default 10)
+TIDINGS_CACHE_URL      redis://host:port/db for the cache shared by web and worker processes (default: files in
+                       the data directory; use Redis when web and workers run on several machines)
 TIDINGS_KEEP_ARTICLES_DAYS  delete articles published longer ago than this, in the background (at least 7;
                        saved and commented articles are kept); unset: articles are kept for ever
 TIDINGS_BEHIND_TLS_PROXY  "1" when a proxy in front terminates TLS and sets X-Forwarded-Proto (trusted as
@@ -101,6 +105,9 @@ READERS_MAY_ADD_FEEDS = os.environ.get("TIDINGS_READERS_ADD_FEEDS", "") == "1"
 STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 # Threads of the embedding model in each worker process: workers already use every core.
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
+VECTOR_INDEX = os.environ.get("TIDINGS_VECTOR_INDEX", "exact")
+if VECTOR_INDEX not in ("exact", "files"):
+    raise ImproperlyConfigured("TIDINGS_VECTOR_INDEX must be exact (in-process brute force) or files (HNSW files).")
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
 
@@ -134,10 +141,16 @@ def _limits(value: str) -> tuple[tuple[int, int], ...]:
 # can share one address (an office, a campus, a carrier's NAT): operators may raise this.
 COMMENT_ADDRESS_LIMITS = _limits(os.environ.get("TIDINGS_COMMENT_ADDRESS_LIMITS", "60:5,86400:50"))
 
+CACHE_URL = os.environ.get("TIDINGS_CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("TIDINGS_CACHE_URL must be a redis:// (or rediss://, unix://) address.")
 CACHES = {
-    "default": {
-        # Shared by every web and worker process; Redis can replace it when scaled. Rate limits do not
-        # live here (core.ratelimit keeps them in the database, where counting is atomic).
+    # Shared by every web and worker process (workers invalidate what pages cache, core.pagecache), so
+    # never the per-process local-memory cache: Redis when scaled over several machines, else files in the
+    # data directory. Rate limits do not live here (core.ratelimit keeps them in the database).
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
         "OPTIONS": {"MAX_ENTRIES": 100_000},

@@ -1,6 +1,9 @@
 """Server-rendered pages. Views compose querysets; the only writes are through ai.actions, which makes
 AI outputs on demand and caches them (a question, a story briefing)."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,18 +15,54 @@ from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import Article
 from comments.queries import with_comment_counts
+from core import pagecache
 from readers.actions import record_read
 from sources.models import Feed, Publisher
 from stories.models import Hashtag, RelatedArticle, Story
 
 ARTICLES_PER_PAGE = 30
 TOP_STORIES = 8
+TOP_STORY_PUBLISHERS = 4  # named on each top story's card
 TRENDING_TAGS = 12
 KEEP_FOR_OFFLINE_HEADER = "Tidings-Keep"  # sent by web/static/web/app/sw.js
+# Lists show a headline and a snippet of body_text: the page's HTML is never read for them.
+NOT_LISTED = ("body_html_safe", "feed_content_html_safe", "extraction_note")
+# Aggregates over all articles (counts, top stories, trending tags, a publisher's extraction methods) scan
+# hundreds of thousands of rows at a million articles: they are cached this long, so a count or a
+# trending list may lag new articles by up to that much.
+AGGREGATE_SECONDS = 60
 
 
 def _article_list():
-    return with_comment_counts(Article.objects.listed().select_related("publisher")).latest_first()
+    articles = Article.objects.listed().select_related("publisher").defer(*NOT_LISTED)
+    return with_comment_counts(articles).latest_first()
+
+
+class CountCachedPaginator(Paginator):
+    """A paginator whose total is cached for AGGREGATE_SECONDS (counting is a scan of every match)."""
+
+    @property
+    def count(self):
+        if not hasattr(self, "_cached_count"):
+            key = "count:v1:" + hashlib.sha256(str(self.object_list.query).encode()).hexdigest()
+            self._cached_count = cache.get_or_set(key, lambda: self.object_list.count(), AGGREGATE_SECONDS)
+        return self._cached_count
+
+
+def _cached(key: str, compute):
+    return cache.get_or_set(key, compute, AGGREGATE_SECONDS)
+
+
+def _top_stories() -> list[Story]:
+    """Top stories with only the coverage the home page shows (the lead and the first few publishers): a top
+    story can hold hundreds of articles, and unpickling them all from the cache cost more than the page."""
+    stories = list(Story.objects.top()[:TOP_STORIES])
+    for story in stories:
+        first_by_publisher = {}
+        for article in story.coverage:
+            first_by_publisher.setdefault(article.publisher_id, article)
+        story.coverage = list(first_by_publisher.values())[:TOP_STORY_PUBLISHERS]
+    return stories
 
 
 def home(request):
@@ -32,7 +71,7 @@ def home(request):
     if slug := request.GET.get("publisher"):
         publisher = get_object_or_404(Publisher, slug=slug)
         articles = articles.by_publisher(publisher)
-    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CountCachedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     first_page = page.number == 1 and publisher is None
     return render(
         request,
@@ -40,9 +79,15 @@ def home(request):
         {
             "page": page,
             "publisher": publisher,
-            "publishers": Publisher.objects.order_by("name"),
-            "top_stories": Story.objects.top()[:TOP_STORIES] if first_page else [],
-            "trending": Hashtag.objects.trending()[:TRENDING_TAGS] if first_page else [],
+            # The filter's choices: plain rows, cached (an instance of thousands of publishers costs more).
+            "publishers": _cached(
+                "home:publisher-choices:v1",
+                lambda: list(Publisher.objects.order_by("name").values("pk", "slug", "name")),
+            ),
+            "top_stories": _cached("home:top-stories:v2", _top_stories) if first_page else [],
+            "trending": _cached("home:trending:v1", lambda: list(Hashtag.objects.trending()[:TRENDING_TAGS]))
+            if first_page
+            else [],
         },
     )
 
@@ -54,7 +99,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         return redirect(article.duplicate_of)
     if KEEP_FOR_OFFLINE_HEADER not in request.headers:  # the app's service worker keeping a saved article is no read
         record_read(request.user, article)
-    related = RelatedArticle.objects.filter(article=article).select_related("related__publisher")
+    parts = _article_parts(article)
     outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
     digest = ai_queries.extractive_digest(outputs)
     summary, key_points = ai_queries.digest_items(digest, article)
@@ -62,9 +107,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     llm = ai_actions.generative_settings()
     context = {
         "article": article,
-        "copies": article.copies.select_related("publisher").order_by("published_at"),
-        "hashtags": Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank"),
-        "related": related,
+        **parts,
         "digest": digest,
         "key_points": key_points,
         "summary": summary,
@@ -78,6 +121,28 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "generative_model": llm.model if llm.configured else "",
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
+
+
+def _article_parts(article) -> dict:
+    """The copies, hashtags and related list of an article's page: cached until stories.actions rewrites
+    them (core.pagecache), so a page costs one cache read instead of three queries."""
+    key = pagecache.article_parts_key(article.pk)
+    parts = cache.get(key)
+    if parts is None:
+        related = (
+            RelatedArticle.objects.filter(article=article)
+            .select_related("related__publisher")
+            .defer(*(f"related__{name}" for name in NOT_LISTED))
+        )
+        parts = {
+            "copies": list(article.copies.select_related("publisher").defer(*NOT_LISTED).order_by("published_at")),
+            "hashtags": list(
+                Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank")
+            ),
+            "related": list(related),
+        }
+        cache.set(key, parts, pagecache.ARTICLE_PARTS_SECONDS)
+    return parts
 
 
 def reader_keys(request) -> list[str]:
@@ -129,6 +194,7 @@ def story_detail(request, story_id: int):
     articles = list(
         Article.objects.filter(story=story)
         .select_related("publisher", "duplicate_of__publisher")
+        .defer(*NOT_LISTED, *(f"duplicate_of__{name}" for name in (*NOT_LISTED, "body_text")))
         .order_by("published_at")
     )
     by_publisher: dict = {}
@@ -151,34 +217,47 @@ def story_detail(request, story_id: int):
 def hashtag_detail(request, slug: str):
     hashtag = get_object_or_404(Hashtag, slug=slug)
     articles = _article_list().filter(article_hashtags__hashtag=hashtag)
-    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CountCachedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "web/hashtag.html", {"hashtag": hashtag, "page": page})
 
 
 def publisher_list(request):
-    publishers = Publisher.objects.annotate(
-        article_count=Count("articles", filter=Q(articles__duplicate_of__isnull=True))
-    ).order_by("name")
+    publishers = _cached(
+        "publishers:counts:v1",
+        lambda: list(
+            Publisher.objects.annotate(
+                article_count=Count("articles", filter=Q(articles__duplicate_of__isnull=True))
+            ).order_by("name")
+        ),
+    )
     return render(request, "web/publishers.html", {"publishers": publishers})
 
 
 def publisher_detail(request, slug: str):
     publisher = get_object_or_404(Publisher, slug=slug)
-    methods = (
-        Article.objects.filter(publisher=publisher)
-        .exclude(extraction_method="")
-        .values("extraction_method")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
+    methods = _cached(
+        f"publisher:{publisher.pk}:methods:v1",
+        lambda: list(
+            Article.objects.filter(publisher=publisher)
+            .exclude(extraction_method="")
+            .values("extraction_method")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+        ),
     )
-    latest_note = (
-        Article.objects.filter(publisher=publisher)
-        .exclude(extraction_note="")
-        .order_by("-extracted_at")
-        .values_list("extraction_note", flat=True)
-        .first()
+    latest_note = _cached(
+        f"publisher:{publisher.pk}:latest-note:v1",
+        lambda: (
+            Article.objects.filter(publisher=publisher)
+            .exclude(extraction_note="")
+            .order_by("-extracted_at")
+            .values_list("extraction_note", flat=True)
+            .first()
+            or ""
+        ),
     )
-    page = Paginator(_article_list().by_publisher(publisher), ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    articles = _article_list().by_publisher(publisher)
+    page = CountCachedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"publisher": publisher, "page": page, "methods": methods, "latest_note": latest_note}
     return render(request, "web/publisher.html", context)
 
