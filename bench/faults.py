@@ -146,7 +146,7 @@ def run(scenario: str, args) -> dict:
                         if task_status(url, task_id) != "RUNNING":
                             requeue_waits.append(time.monotonic() - died)
                             del watched[task_id]
-                    if not restarted and elapsed > args.kill_window / 2:
+                    if not restarted and elapsed > args.restart_after:
                         subprocess.run(["pg_ctlcluster", args.pg_cluster_version, "main", "restart"], check=True)
                         restarted = True
                     counts = queue_state(url)
@@ -225,6 +225,7 @@ def main() -> None:
     ap.add_argument("--truncate-rate", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--pg-cluster-version", default="15")
+    ap.add_argument("--restart-after", type=float, default=8.0, help="pg: seconds into the ingest")
     args = ap.parse_args()
     scenarios = list(dict.fromkeys(["clean", *args.scenario]))
     results = {name: run(name, args) for name in scenarios}
