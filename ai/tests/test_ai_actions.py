@@ -4,7 +4,6 @@ real OpenAI-compatible HTTP server on 127.0.0.1 that returns planted sentences."
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,18 +14,23 @@ from ai import actions
 from ai.models import AIOutput, TokenUsage
 from ai.tests.fake_llm import FakeChatServer
 from articles.models import Article
+from core.tests.shared_data import shared_file
 from sources.models import Publisher
 from stories.models import Story
 
 pytestmark = pytest.mark.django_db
 
-TRUTH = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
 ACEH = ["37_3ecbplus", "37_5ecbplus", "37_11ecbplus"]
 
 
 @pytest.fixture(scope="module")
 def ecb_rows():
-    return {row["doc_id"]: row for row in map(json.loads, TRUTH.read_text().splitlines())}
+    return {
+        row["doc_id"]: row
+        for row in map(
+            json.loads, shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl").read_text().splitlines()
+        )
+    }
 
 
 def store(row, n=0, *, full_text=True) -> Article:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from ai.briefing import Briefing, Source, brief, number_mentions
-
-TRUTH = Path(__file__).resolve().parents[3] / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"
+from core.tests.shared_data import shared_file
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +19,8 @@ def encoder():
 
 @pytest.fixture(scope="module")
 def aceh() -> list[Source]:
-    if not TRUTH.exists():
-        pytest.skip("ECB+ eval mirror not available")
-    rows = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    rows = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["cluster"] == "37_ecbplus"]
     return [Source(1000 + i, r["publisher"], r["title"], r["body"]) for i, r in enumerate(rows)]
 

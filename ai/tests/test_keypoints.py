@@ -2,15 +2,14 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from ai.keypoints import Digest, GroundedText, digest, digest_many, ingest_encoder
+from core.tests.shared_data import shared_file
 from stories.embeddings import TokenEmbeddingEncoder, get_encoder
 
-MIRROR = Path("/work/shared/eval/mirrors/ecbplus-dev/truth.jsonl")
-WORD = re.compile(r"\w+")  # as /work/shared/eval/run_e2e.py grounding()
+WORD = re.compile(r"\w+")  # as ../shared/eval/run_e2e.py grounding()
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +26,8 @@ def full_encoder():
 
 @pytest.fixture(scope="module")
 def rows():
-    if not MIRROR.exists():
-        pytest.skip("evaluation mirror not available")
-    return [json.loads(line) for line in MIRROR.open()]
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    return [json.loads(line) for line in truth.open()]
 
 
 def cited_share(body: str, item: GroundedText) -> float:

@@ -2,11 +2,11 @@
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 from ai.sentences import split_sentences
+from core.tests.shared_data import shared_file
 
 CASES = {
     "plain": ("It rained. The match went on.", ["It rained.", "The match went on."]),
@@ -70,9 +70,7 @@ def test_split(name):
 
 
 def test_offsets_exact_on_real_bodies():
-    path = Path("/work/shared/eval/mirrors/ecbplus-dev/truth.jsonl")
-    if not path.exists():
-        pytest.skip("evaluation mirror not available")
+    path = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
     for line in path.open():
         body = json.loads(line)["body"]
         previous_end = 0

@@ -5,24 +5,29 @@ from __future__ import annotations
 import collections
 import functools
 import json
+import os
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from core.tests.shared_data import DATA as SHARED_DATA
 from ingest import parsing
 from ingest.parsing import MAX_ENTRIES, FeedParseError, ParsedFeed, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-DATA = Path("/work/shared/data/feeds")
+DATA = SHARED_DATA / "feeds"
 FEEDPARSER_TESTS = DATA / "feedparser-tests"
 REALWORLD = DATA / "realworld-feeds-kagi-smallweb"
 FEED_RS = DATA / "feed-rs-fixtures"
 FASTFEEDPARSER = DATA / "fastfeedparser-integration"
 BASE = "https://example.org/feed.xml"
 
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared feed corpora not present")
+# A missing corpus skips on a developer's machine and fails under CI (where the test then runs and fails).
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir() and os.environ.get("CI") != "true", reason="../shared/data/feeds is missing"
+)
 
 
 def _jsonable(feed: ParsedFeed) -> dict:

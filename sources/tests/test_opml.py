@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.tests.shared_data import DATA as SHARED_DATA
 from sources.opml import (
     DEFAULT_LICENCE,
     DISPLAY_POLICIES,
@@ -16,7 +17,7 @@ from sources.opml import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opml"
 DEFAULT_OPML = Path(__file__).resolve().parents[1] / "default.opml"
-NEWS_FEEDS_MD = Path("/work/shared/data/news-feeds.md")
+NEWS_FEEDS_MD = SHARED_DATA / "news-feeds.md"
 CATALOGUE_EVIDENCE_MD = Path(__file__).resolve().parents[1] / "catalogue-evidence.md"
 PROPUBLICA_LICENCE = "CC BY-NC-ND 3.0, not for automatic republishing"
 
