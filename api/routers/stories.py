@@ -23,8 +23,9 @@ class Limit(Schema):
     limit: int = NinjaField(TOP_STORIES, ge=1, le=100)
 
 
-def _story(story: Story) -> dict:
+def _story(story: Story, lead: Article | None = None) -> dict:
     coverage = getattr(story, "coverage", [])
+    lead = lead or (coverage[0] if coverage else None)
     return {
         "id": story.pk,
         "title": story.title,
@@ -33,14 +34,17 @@ def _story(story: Story) -> dict:
         "article_count": story.article_count,
         "publisher_count": story.publisher_count,
         "publishers": story.coverage_publishers(),
-        "lead": article_summary(coverage[0]) if coverage else None,
+        "lead": article_summary(lead) if lead else None,
     }
 
 
 @router.get("/stories", response=list[StoryOut], summary="Top stories: told by several publishers, freshest")
 def top_stories(request, params: Query[Limit]):
     reader(request)
-    return [_story(s) for s in Story.objects.top()[: params.limit]]
+    stories = list(Story.objects.top()[: params.limit])
+    # top() loads only the coverage the home page shows; the leads' other fields come in one more query.
+    leads = Article.objects.select_related("publisher").in_bulk([s.coverage[0].pk for s in stories if s.coverage])
+    return [_story(s, leads.get(s.coverage[0].pk) if s.coverage else None) for s in stories]
 
 
 def _timeline_item(article: Article) -> dict:

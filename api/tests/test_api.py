@@ -128,7 +128,7 @@ def test_a_folded_copy_and_an_unknown_article_are_404_problems(client, newsroom)
 
 
 def test_top_stories_and_story_detail(client, newsroom, django_assert_num_queries):
-    with django_assert_num_queries(2):  # stories, their coverage
+    with django_assert_num_queries(3):  # stories, their coverage, the leads
         top = client.get("/api/stories").json()
     assert [(s["title"], s["publishers"], s["lead"]["title"]) for s in top] == [
         ("Harbour bridge reopens", ["Open Wire", "Harbour Times"], "Harbour bridge reopens")
