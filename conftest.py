@@ -1,10 +1,12 @@
 """Fixtures shared by every app's tests."""
 
+import json
 import socket
 from collections.abc import Iterator
 
 import pytest
 
+from core.tests.shared_data import shared_file
 from ingest import fetching
 from ingest.tests.local_server import LocalServer
 
@@ -32,6 +34,13 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/feed.xml"
+
+
+@pytest.fixture(scope="session")
+def ecb_rows() -> dict[str, dict]:
+    """ECB+ news texts (CC BY 3.0, ../shared/eval/mirrors/ecbplus-dev) by doc id: real articles for tests."""
+    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
+    return {row["doc_id"]: row for row in map(json.loads, truth.read_text(encoding="utf-8").splitlines())}
 
 
 @pytest.fixture(autouse=True)

@@ -115,20 +115,14 @@ def apply_filters(
     older_than: datetime | None,
 ) -> QuerySet[Article]:
     """xt= (exclude target), it= (include target), ot= and nt= (crawled after / before, in seconds)."""
-    for stream in exclude:
-        if stream.kind == "read":
-            articles = articles.exclude(read_condition(user, now))
-        elif stream.kind in {"unread", "kept-unread"}:
-            articles = articles.filter(read_condition(user, now))
-        elif stream.kind == "starred":
-            articles = articles.exclude(starred_condition(user))
-    for stream in include:
-        if stream.kind == "read":
-            articles = articles.filter(read_condition(user, now))
-        elif stream.kind in {"unread", "kept-unread"}:
-            articles = articles.exclude(read_condition(user, now))
-        elif stream.kind == "starred":
-            articles = articles.filter(starred_condition(user))
+    for stream, wanted in [(stream, False) for stream in exclude] + [(stream, True) for stream in include]:
+        if stream.kind == "starred":
+            condition, holds = starred_condition(user), True
+        elif stream.kind in {"read", "unread", "kept-unread"}:
+            condition, holds = read_condition(user, now), stream.kind == "read"
+        else:
+            continue  # a label or feed target is not a read or starred state: nothing to filter here
+        articles = articles.filter(condition) if holds == wanted else articles.exclude(condition)
     if newer_than is not None:
         articles = articles.filter(discovered_at__gte=newer_than)
     if older_than is not None:

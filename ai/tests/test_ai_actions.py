@@ -1,7 +1,6 @@
 """AI features on the real database, with the real embedding model and, for the generative path, a
 real OpenAI-compatible HTTP server on 127.0.0.1 that returns planted sentences."""
 
-import json
 import time
 from datetime import timedelta
 
@@ -14,23 +13,12 @@ from ai import actions
 from ai.models import AIOutput, TokenUsage
 from ai.tests.fake_llm import FakeChatServer
 from articles.models import Article
-from core.tests.shared_data import shared_file
 from sources.models import Publisher
 from stories.models import Story
 
 pytestmark = pytest.mark.django_db
 
 ACEH = ["37_3ecbplus", "37_5ecbplus", "37_11ecbplus"]
-
-
-@pytest.fixture(scope="module")
-def ecb_rows():
-    return {
-        row["doc_id"]: row
-        for row in map(
-            json.loads, shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl").read_text().splitlines()
-        )
-    }
 
 
 def store(row, n=0, *, full_text=True) -> Article:

@@ -1,14 +1,12 @@
 """The story stage on the real database with the real embedding model, on real ECB+ news text:
 copies folded, look-alike events kept apart, related lists with a reason for every item."""
 
-import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
-from core.tests.shared_data import shared_file
 from sources.models import Publisher
 from stories import actions
 from stories.models import ArticleHashtag, Hashtag, RelatedArticle, Story, StoryLink
@@ -19,13 +17,6 @@ pytestmark = pytest.mark.django_db
 ACEH_QUAKE = ["37_1ecbplus", "37_5ecbplus", "37_11ecbplus", "37_9ecbplus", "37_3ecbplus"]
 # One wire report of Klitschko beating Thompson, printed by two outlets (the copy under its own headline).
 KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY = "7_10ecbplus", "7_9ecbplus"
-
-
-@pytest.fixture(scope="module")
-def ecb_rows() -> dict[str, dict]:
-    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
-    rows = [json.loads(line) for line in truth.read_text().splitlines()]
-    return {row["doc_id"]: row for row in rows}
 
 
 def store(rows, doc_ids: list[str], *, minutes_apart: int = 20, hours_ago: float = 6) -> dict[str, Article]:

@@ -1,21 +1,16 @@
 """The article page caches its copies, hashtags and related list (core.pagecache): every writer that changes
 them makes the next view show the change, through the real story stage on real ECB+ text."""
 
-import json
-from datetime import timedelta
-
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from articles import actions as article_actions
 from articles.models import Article
 from comments.models import Comment
 from core import pagecache
-from core.tests.shared_data import shared_file
-from sources.models import Publisher
 from stories import actions
 from stories.models import RelatedArticle
+from stories.tests.test_story_actions import store
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +18,6 @@ pytestmark = pytest.mark.django_db
 ACEH_QUAKE = ["37_1ecbplus", "37_5ecbplus", "37_11ecbplus", "37_9ecbplus", "37_3ecbplus"]
 CHURCH_FIRE = ["13_3ecb", "13_10ecb"]
 KLITSCHKO_WIRE_ORIGINAL, KLITSCHKO_WIRE_COPY = "7_10ecbplus", "7_9ecbplus"
-
-
-@pytest.fixture(scope="module")
-def ecb_rows() -> dict[str, dict]:
-    truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")
-    return {row["doc_id"]: row for row in map(json.loads, truth.read_text().splitlines())}
-
-
-def store(rows, doc_ids: list[str], *, hours_ago: float = 6) -> dict[str, Article]:
-    start = timezone.now() - timedelta(hours=hours_ago)
-    stored = {}
-    for n, doc_id in enumerate(doc_ids):
-        row = rows[doc_id]
-        publisher, _ = Publisher.objects.get_or_create(name=row["publisher"], defaults={"slug": f"p{n}-{doc_id}"})
-        stored[doc_id] = Article.objects.create(
-            publisher=publisher, url=f"https://example.org/{doc_id}", canonical_url=f"https://example.org/{doc_id}",
-            url_hash=doc_id, title=row["title"], body_text=row["body"], status=Article.Status.READY,
-            published_at=start + timedelta(minutes=20 * n),
-        )  # fmt: skip
-    return stored
 
 
 def related_section(client, article) -> str:
