@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from core.tests.shared_data import shared_file
-from ingest import fetching
-from ingest.tests.local_server import LocalServer
+from reader import fetching
+from reader.tests.local_server import LocalServer
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from accounts.models import ApiToken, User
-from comments.models import Comment
+from comments import actions as comment_actions
 from core import clock
 
 logger = logging.getLogger(__name__)
@@ -23,11 +23,7 @@ def do_delete_account(user: User, *, keep_comments: bool) -> None:
     """
     user_id = user.pk
     with transaction.atomic():
-        comments = Comment.objects.filter(author=user)
-        if keep_comments:
-            count = comments.update(author=None)
-        else:
-            count = comments.update(author=None, status=Comment.Status.DELETED, body="")
+        count = comment_actions.release_comments_of(user, keep_text=keep_comments)
         user.delete()
     logger.info("account deleted", extra={"user_id": user_id, "kept_comments": keep_comments, "comments": count})
 

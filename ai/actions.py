@@ -15,13 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from analysis import briefing, embeddings, grounding, keypoints, qa
+from analysis.sentences import split_sentences
 from articles.models import Article
 from core import clock, ratelimit
-from stories import embeddings
 
-from . import briefing, grounding, keypoints, providers, qa
+from . import providers
 from .models import AIOutput, TokenUsage
-from .sentences import split_sentences
 
 # Key points are chosen with the model's word-piece vectors (cheap enough for ingest); answers and
 # verification use the whole model.
@@ -253,3 +253,8 @@ def story_briefing(story) -> AIOutput | None:
         prompt_version=providers.PROMPT_VERSION, source_hash=current, content=content,
         duration_ms=int((time.monotonic() - started) * 1000),
     )  # fmt: skip
+
+
+def forget_digests(article_ids: Sequence[int]) -> None:
+    """Key points and summaries are computed again (tidings reprocess --from ai)."""
+    AIOutput.objects.filter(article_id__in=article_ids, kind=AIOutput.Kind.DIGEST).delete()

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from core.text import collapse_whitespace
-from ingest import canonical, sanitizing
-from ingest.parsing import ParsedEntry
+from reader import canonical, sanitizing
+from reader.parsing import ParsedEntry
 
 from .models import Article, ArticleSource
 
@@ -220,3 +220,37 @@ def delete_articles(article_ids: Sequence[int]) -> set[int]:
     story_ids = set(Article.objects.filter(pk__in=article_ids, story__isnull=False).values_list("story_id", flat=True))
     Article.objects.filter(pk__in=article_ids).delete()
     return story_ids
+
+
+# ---------------------------------------------------------------- what the story stage decided
+# stories.actions decides copies and stories; these are the only writes it makes to Article rows.
+
+
+def mark_processed(article_ids: Sequence[int], *, now: datetime) -> None:
+    Article.objects.filter(pk__in=article_ids).update(processed_at=now)
+
+
+def place_in_story(article_ids: Sequence[int], story_id: int) -> None:
+    Article.objects.filter(pk__in=article_ids).update(story_id=story_id)
+
+
+def fold_copies(copy_ids: Sequence[int], *, into: int, story_id: int | None = None) -> None:
+    """Mark `copy_ids` as copies of article `into` (and move them to `story_id` when given)."""
+    fields = {"duplicate_of": into} if story_id is None else {"duplicate_of": into, "story_id": story_id}
+    Article.objects.filter(pk__in=copy_ids).update(**fields)
+
+
+def move_to_story(article_ids: Sequence[int], story_id: int) -> None:
+    """Move articles to another story, with every copy folded into them."""
+    Article.objects.filter(pk__in=article_ids).update(story_id=story_id)
+    Article.objects.filter(duplicate_of__in=article_ids).update(story_id=story_id)
+
+
+def mark_pending(article_ids: Sequence[int]) -> None:
+    """Ask for the pages again (tidings reprocess --from extract)."""
+    Article.objects.filter(pk__in=article_ids).update(status=Article.Status.PENDING)
+
+
+def forget_stories(article_ids: Sequence[int]) -> None:
+    """The story stage starts over for these articles (tidings reprocess --from embed)."""
+    Article.objects.filter(pk__in=article_ids).update(story=None, duplicate_of=None, processed_at=None)

@@ -35,12 +35,6 @@ class ArticleQuerySet(models.QuerySet):
     def by_publisher(self, publisher):
         return self.filter(publisher=publisher)
 
-    def search(self, query: str, **filters):
-        """Full text, best first, with `rank` and an escaped `snippet` (SQLite FTS5 or PostgreSQL)."""
-        from search.queries import search_articles  # search depends on articles, not the reverse
-
-        return search_articles(self, query, **filters)
-
 
 class Article(models.Model):
     class Status(models.TextChoices):

@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ai.keypoints import digest_many
-from stories.embeddings import get_encoder, get_token_encoder
+from analysis.embeddings import get_encoder, get_token_encoder
+from analysis.keypoints import digest_many
 
 WORD = re.compile(r"\w+")
 INGEST_MS = 40.0  # CPU ms/article of ingest without key points (see the module doc)

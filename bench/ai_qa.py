@@ -51,6 +51,8 @@ OLD_ENGINE_COMMIT = "ca6f7bb"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.old_code import moved_modules_importable  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Case:
@@ -155,7 +157,7 @@ def load_cases(split: str) -> list[Case]:
 
 
 def new_engine(cache_dir: str) -> Callable[[Case], Any]:
-    from ai import qa
+    from analysis import qa
 
     answerer = qa.get_answerer(cache_dir)
     return lambda case: answerer.answer(case.question, case.title, case.body)
@@ -165,7 +167,7 @@ def old_engine(cache_dir: str) -> Callable[[Case], Any] | None:
     """ai/qa.py as it was at OLD_ENGINE_COMMIT, loaded from git; None when git or the commit is not there."""
     try:
         source = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"{OLD_ENGINE_COMMIT}:ai/qa.py"], capture_output=True, check=True
+            ["git", "-C", str(REPO), "show", f"{OLD_ENGINE_COMMIT}:analysis/qa.py"], capture_output=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -174,8 +176,9 @@ def old_engine(cache_dir: str) -> Callable[[Case], Any] | None:
     spec = importlib.util.spec_from_file_location("qa_word_lists", fh.name)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    from stories.embeddings import get_encoder
+    with moved_modules_importable():
+        spec.loader.exec_module(module)
+    from analysis.embeddings import get_encoder
 
     encoder = get_encoder(cache_dir)
     return lambda case: module.answer(case.question, case.title, case.body, encoder=encoder)

@@ -7,8 +7,8 @@ In one run, on ../shared/data/summaries-dev (125 CNN/DailyMail articles with the
 highlights; research data, measured here and never shipped), split once by a fixed rule into a
 tuning part and a held-out part (``part_of``: sha256 of the id, even → tuning, odd → held-out):
 
-* ROUGE-1/2/L F1 against the highlights of Lead-3 (the first three sentences by ``ai.sentences``),
-  of the old summary (``ai/keypoints.py`` and ``ai/sentences.py`` at ``--old-ref``, read with git
+* ROUGE-1/2/L F1 against the highlights of Lead-3 (the first three sentences by ``analysis.sentences``),
+  of the old summary (``analysis/keypoints.py`` and ``analysis/sentences.py`` at ``--old-ref``, read with git
   show), and of the new one;
 * summary + key points: ROUGE-1/2 recall (how much of the reference they cover together) and their
   redundancy (largest ROUGE-2 F1 between two shown items, mean over articles);
@@ -22,7 +22,7 @@ ROUGE is the stdlib version the data's README describes: lower-case, split on no
 F1 (and recall) of n-gram overlap; ROUGE-L from the longest common subsequence; means over articles.
 
 With ``--llm-url`` the same articles also go through a generative model behind an OpenAI-compatible
-endpoint (``ai.providers``), every sentence verified by ``ai.grounding`` before it counts.
+endpoint (``ai.providers``), every sentence verified by ``analysis.grounding`` before it counts.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import json
 import re
-import subprocess
 import sys
 import time
 import types
@@ -41,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.old_code import moved_modules_importable, show_at  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SUMMARIES = SHARED / "data" / "summaries-dev" / "cnndm-dev.jsonl"
@@ -149,35 +150,35 @@ def redundancy(items: Sequence[str]) -> float:
 
 
 def lead3(article: str) -> str:
-    from ai.sentences import split_sentences
+    from analysis.sentences import split_sentences
 
     return " ".join(s.text for s in split_sentences(article)[:3])
 
 
 def load_engine(ref: str) -> types.ModuleType:
-    """``ai.keypoints`` as it was at ``ref`` (with that commit's ``ai.sentences``), from git show."""
+    """``analysis.keypoints`` as it was at ``ref`` (with that commit's ``analysis.sentences``), from git show."""
 
     def source(path: str) -> str:
-        return subprocess.run(
-            ["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout
+        return show_at(ref, path, cwd=ROOT)
 
     sentences = types.ModuleType("ai_old_sentences")
     sys.modules[sentences.__name__] = sentences  # dataclasses look their module up there
-    exec(compile(source("ai/sentences.py"), f"{ref}:ai/sentences.py", "exec"), sentences.__dict__)
-    saved = sys.modules.get("ai.sentences")
+    exec(compile(source("analysis/sentences.py"), f"{ref}:analysis/sentences.py", "exec"), sentences.__dict__)
+    saved = sys.modules.get("analysis.sentences")
     keypoints = types.ModuleType("ai_old_keypoints")
     sys.modules[keypoints.__name__] = keypoints
     try:
-        import ai.sentences  # noqa: F401  (the real one, restored below)
+        import analysis.sentences  # noqa: F401  (the real one, restored below)
 
-        sys.modules["ai.sentences"] = sentences  # the old keypoints imports the old splitter
-        exec(compile(source("ai/keypoints.py"), f"{ref}:ai/keypoints.py", "exec"), keypoints.__dict__)
+        with moved_modules_importable():
+            # the old keypoints imports the old splitter, under its name then or now
+            sys.modules["analysis.sentences"] = sys.modules["ai.sentences"] = sentences
+            exec(compile(source("analysis/keypoints.py"), f"{ref}:analysis/keypoints.py", "exec"), keypoints.__dict__)
     finally:
         if saved is not None:
-            sys.modules["ai.sentences"] = saved
+            sys.modules["analysis.sentences"] = saved
         else:
-            sys.modules.pop("ai.sentences", None)
+            sys.modules.pop("analysis.sentences", None)
     return keypoints
 
 
@@ -261,9 +262,10 @@ def furniture_report(engines: dict[str, Callable], encoder) -> None:
 
 def llm_report(rows: list[dict], url: str, model: str, encoder_dir: str) -> dict[str, float]:
     """A generative model's summaries, verified sentence by sentence; unverified sentences do not count."""
-    from ai import grounding, providers
-    from ai.sentences import split_sentences
-    from stories.embeddings import get_encoder
+    from ai import providers
+    from analysis import grounding
+    from analysis.embeddings import get_encoder
+    from analysis.sentences import split_sentences
 
     encoder = get_encoder(encoder_dir)
     provider = providers.OpenAICompatibleProvider(providers.GenerativeSettings(url=url, model=model, timeout=600))
@@ -300,8 +302,8 @@ def main() -> int:
     parser.add_argument("--cache-dir", default="/tmp/tidings-models")
     args = parser.parse_args()
 
-    from ai import keypoints
-    from stories.embeddings import get_token_encoder
+    from analysis import keypoints
+    from analysis.embeddings import get_token_encoder
 
     encoder = get_token_encoder()
     encoder.encode(["warm up"])

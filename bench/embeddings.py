@@ -40,12 +40,12 @@ def run_one(kind: str, threads: int, n: int, cache_dir: Path, out: Path) -> dict
     texts = load_texts(n)
     started = time.perf_counter()
     if kind == "convert":
-        from stories.embeddings import ensure_onnx
+        from analysis.embeddings import ensure_onnx
 
         ensure_onnx(cache_dir)
         return {"seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb()}
     if kind == "onnx":
-        from stories.embeddings import Encoder
+        from analysis.embeddings import Encoder
 
         encoder = Encoder(cache_dir, threads=threads)
         encode = lambda batch: encoder.encode(batch, batch_size=32)  # noqa: E731
@@ -54,7 +54,7 @@ def run_one(kind: str, threads: int, n: int, cache_dir: Path, out: Path) -> dict
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from stories.embeddings import default_model_dir
+        from analysis.embeddings import default_model_dir
 
         torch.set_num_threads(threads)
         model = SentenceTransformer(str(default_model_dir()), device="cpu")

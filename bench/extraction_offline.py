@@ -1,4 +1,4 @@
-"""Offline extraction bench: ingest.extraction vs trafilatura default, straight from the mirror files.
+"""Offline extraction bench: reader.extraction vs trafilatura default, straight from the mirror files.
 
     .venv/bin/python bench/extraction_offline.py [zyte-dev ecbplus-dev] [--worst N] [--no-baseline]
 
@@ -27,8 +27,8 @@ sys.path.insert(0, str(EVAL_DIR))
 import score  # noqa: E402  (the eval's scorer: shingle_tp_fp_fn, prf_from_counts)
 import trafilatura  # noqa: E402
 
-from ingest import boilerplate  # noqa: E402
-from ingest.extraction import ExtractionError, extract  # noqa: E402
+from reader import boilerplate  # noqa: E402
+from reader.extraction import ExtractionError, extract  # noqa: E402
 
 MIRRORS = EVAL_DIR / "mirrors"
 BASE_URL = "http://127.0.0.1:8765"  # what serve_mirror.py substitutes for {{BASE}}

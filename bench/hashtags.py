@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stories.hashtags import fold_candidates, hashtags_for, person_folds  # noqa: E402
+from analysis.hashtags import fold_candidates, hashtags_for, person_folds  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "mirrors"
 

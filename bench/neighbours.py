@@ -6,7 +6,7 @@ The story stage asks stories.index.VectorIndex for the 30 nearest articles insid
 the ecbplus-dev articles plus noise, spread over 30 days, then times queries over the whole window
 and over 72 h. Prints median and p95 ms and the memory the matrix holds.
 
-With --approximate it also builds stories.ann.DayIndex (HNSW per day, files under var/bench/) over the same
+With --approximate it also builds analysis.ann.DayIndex (HNSW per day, files under var/bench/) over the same
 vectors and prints, side by side, its median and p95 ms and its recall@10 against the brute force above.
 
 usage: .venv/bin/python bench/neighbours.py [--sizes 100000 1000000] [--queries 200] [--approximate]
@@ -32,8 +32,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from stories.ann import DayIndex  # noqa: E402
-from stories.embeddings import get_encoder  # noqa: E402
+from analysis.ann import DayIndex  # noqa: E402
+from analysis.embeddings import get_encoder  # noqa: E402
 from stories.index import VectorIndex  # noqa: E402
 
 TRUTH = ROOT.parent / "shared" / "eval" / "mirrors" / "ecbplus-dev" / "truth.jsonl"

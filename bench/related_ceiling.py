@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import stories_offline as offline  # noqa: E402
 
-from stories import clustering  # noqa: E402
+from analysis import clustering  # noqa: E402
 
 
 def precision_at_5(gold: list[str], lists: list[list[int]]) -> np.ndarray:

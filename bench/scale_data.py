@@ -73,8 +73,8 @@ def real_texts() -> list[dict]:
 
 def real_vectors(texts: list[dict]) -> np.ndarray:
     """The texts encoded the way the pipeline does, once, cached by the texts' hash."""
-    from stories.clustering import embedding_text
-    from stories.embeddings import get_encoder
+    from analysis.clustering import embedding_text
+    from analysis.embeddings import get_encoder
 
     digest = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:16]
     path = CACHE / f"scale-vectors-{digest}.npy"

@@ -1,4 +1,4 @@
-"""Warm timing of stories.ann.DayIndex over the files bench/neighbours.py --approximate built, beside the
+"""Warm timing of analysis.ann.DayIndex over the files bench/neighbours.py --approximate built, beside the
 in-process brute force over the same vectors (loaded from those files), in the same minute.
 
 Queries: 200 stored vectors plus noise (σ 0.02 per dimension), at their own publication time. Each window is
@@ -26,8 +26,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from stories.ann import DayIndex  # noqa: E402
-from stories.embeddings import _import_onnxruntime  # noqa: E402
+from analysis.ann import DayIndex  # noqa: E402
+from analysis.embeddings import _import_onnxruntime  # noqa: E402
 from stories.index import VectorIndex  # noqa: E402
 
 
@@ -40,7 +40,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--directory", default=str(ROOT / "var" / "bench" / "neighbours-1000000"))
     args = parser.parse_args()
-    _import_onnxruntime(ROOT / "var" / "bench")  # before usearch (see stories.ann)
+    _import_onnxruntime(ROOT / "var" / "bench")  # before usearch (see analysis.ann)
     index = DayIndex(args.directory)
     days = index.days()
     rng = np.random.default_rng(11)

@@ -38,9 +38,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stories import clustering, related  # noqa: E402
-from stories.clustering import ArticleSignals, Neighbour, assign_story, make_signals  # noqa: E402
-from stories.related import RelatedCandidate  # noqa: E402
+from analysis import clustering, related  # noqa: E402
+from analysis.clustering import ArticleSignals, Neighbour, assign_story, make_signals  # noqa: E402
+from analysis.related import RelatedCandidate  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 MIRRORS = {"ecbplus-dev": "ecbplus", "uci-dev": "uci"}
@@ -70,7 +70,7 @@ def encode(texts: list[str], cache_dir: Path, vector_cache: Path) -> np.ndarray:
     path = vector_cache / f"{key}.npy"
     if path.exists():
         return np.load(path)
-    from stories.embeddings import get_encoder
+    from analysis.embeddings import get_encoder
 
     vectors = get_encoder(cache_dir).encode(texts)
     vector_cache.mkdir(parents=True, exist_ok=True)

@@ -309,3 +309,12 @@ def do_ban_user(actor, user, *, comment: Comment | None = None, note: str = "") 
         user.is_banned = True
         ModerationLog.objects.create(actor=actor, action=ModerationLog.Action.BAN, comment=comment, target_user=user,
                                      note=note[:500])  # fmt: skip
+
+
+def release_comments_of(user, *, keep_text: bool) -> int:
+    """When a reader's account goes: their comments stay up signed "deleted user" (`keep_text`), or lose what
+    they say but keep their place, so replies from other readers stay in the thread. Returns how many."""
+    comments = Comment.objects.filter(author=user)
+    if keep_text:
+        return comments.update(author=None)
+    return comments.update(author=None, status=Comment.Status.DELETED, body="")

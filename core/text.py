@@ -1,4 +1,5 @@
-"""Small text helpers shared by ingest, articles and web."""
+"""Display text helpers shared by apps and pages: whitespace, word-boundary truncation, slugs (word lists and stems
+for analysis are in analysis.text)."""
 
 import re
 import unicodedata

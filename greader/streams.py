@@ -26,7 +26,7 @@ class UnknownStream(LookupError):
 
 
 def shown_articles() -> QuerySet[Article]:
-    return Article.objects.visible().exclude(status=Article.Status.PENDING)
+    return Article.objects.listed()
 
 
 def followed_publisher_ids(user) -> QuerySet:

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.db.models import Exists, Max, OuterRef, Q
 
+from analysis.embeddings import from_bytes
 from articles.models import Article
-from stories.embeddings import from_bytes
 from stories.models import ArticleHashtag, ArticleVector
 
 from .models import Follow, Mute, ReadingHistory, SavedArticle
@@ -219,7 +219,7 @@ def load_interests(user) -> Interests:
 def load_candidates(user, interests: Interests) -> tuple[list[Candidate], datetime | None]:
     """Recent visible articles that a follow or the centroid could recommend, minus muted and seen ones,
     and the time of the newest article (the page's "now"). Three queries, two when there is nothing."""
-    articles = Article.objects.visible().exclude(status=Article.Status.PENDING)
+    articles = Article.objects.listed()
     newest = articles.aggregate(newest=Max("published_at"))["newest"]
     if newest is None or interests.is_empty:
         return [], newest

@@ -152,10 +152,9 @@ def _day_start(value: date | datetime, *, next_day: bool = False) -> datetime:
 
 
 def _filter(queryset, *, publisher, hashtag, since, until):
-    from articles.models import Article
     from stories.models import ArticleHashtag
 
-    queryset = queryset.visible().exclude(status=Article.Status.PENDING)
+    queryset = queryset.listed()
     if publisher:
         queryset = queryset.filter(
             **({"publisher__slug": publisher} if isinstance(publisher, str) else {"publisher": publisher})

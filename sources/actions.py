@@ -1,5 +1,6 @@
 """The only writer of publishers and feeds: import/export OPML, add a feed by URL or home page."""
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,10 +10,10 @@ from django.db import transaction
 
 from core import clock
 from core.text import unique_slug
-from ingest import canonical, fetching
+from reader import canonical, fetching
 
 from . import discovery, opml
-from .models import Feed, Publisher
+from .models import Feed, FetchAttempt, Publisher
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "default.opml"
 
@@ -119,3 +120,42 @@ def add_feed(url: str, *, publisher_name: str = "") -> Feed:
     )  # fmt: skip
     import_feeds([item])
     return Feed.objects.get(url=feed_url)
+
+
+# ---------------------------------------------------------------- what reading a feed or a page left behind
+
+
+def record_feed_check(feed: Feed, fields: dict, *, started_at, **attempt) -> None:
+    """After a poll: the feed's new state (`fields`: health, validators, next check, …) and its log row."""
+    Feed.objects.filter(pk=feed.pk).update(**fields)
+    FetchAttempt.objects.create(
+        feed=feed, kind=FetchAttempt.Kind.FEED, url=feed.url[:2000], started_at=started_at, **attempt
+    )
+
+
+def log_page_attempt(url: str, *, outcome: str, message: str, started_at) -> None:
+    FetchAttempt.objects.create(
+        feed=None, kind=FetchAttempt.Kind.PAGE, url=url[:2000], outcome=outcome, message=message, started_at=started_at
+    )
+
+
+def remember_template(publisher_id: int, page_fingerprints, *, max_blocks: int) -> None:
+    """Add pages' block fingerprints to the publisher's template counts (the most frequent `max_blocks` kept)."""
+    page_fingerprints = list(page_fingerprints)
+    if not page_fingerprints:
+        return
+    with transaction.atomic():
+        publisher = Publisher.objects.select_for_update().get(pk=publisher_id)
+        counts = Counter(publisher.template_counts)
+        for fps in page_fingerprints:
+            counts.update(fps)
+        if len(counts) > max_blocks:
+            counts = Counter(dict(counts.most_common(max_blocks)))
+        Publisher.objects.filter(pk=publisher_id).update(
+            template_counts=dict(counts), template_pages=publisher.template_pages + len(page_fingerprints)
+        )
+
+
+def claim_for_refresh(feed_id: int, *, due_at, until) -> bool:
+    """Push a due feed's next check to `until` unless another scheduler already did: True for the one that won."""
+    return bool(Feed.objects.filter(pk=feed_id, next_check_at=due_at).update(next_check_at=until))

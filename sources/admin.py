@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Feed, Publisher
+from .models import Feed, FetchAttempt, Publisher
 
 
 class FeedInline(admin.TabularInline):
@@ -25,3 +25,10 @@ class FeedAdmin(admin.ModelAdmin):
     list_filter = ["health", "is_active"]
     search_fields = ["url", "title", "publisher__name"]
     list_select_related = ["publisher"]
+
+
+@admin.register(FetchAttempt)
+class FetchAttemptAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "kind", "url", "outcome", "status_code", "entries_new", "duration_ms"]
+    list_filter = ["kind", "outcome"]
+    search_fields = ["url", "message"]

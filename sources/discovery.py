@@ -1,6 +1,6 @@
 """Find a site's feeds from what a user pastes: a home page, an article, or the feed itself.
 
-Pure functions over bytes and strings; the caller fetches (``ingest.fetching``) and decides:
+Pure functions over bytes and strings; the caller fetches (``reader.fetching``) and decides:
 
 1. fetch the URL; if :func:`looks_like_feed` says the body already is a feed, subscribe to it;
 2. otherwise offer :func:`find_feed_links` from the page, main feeds first;
@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from ingest import canonical
+from reader import canonical
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
@@ -101,7 +101,7 @@ def find_feed_links(html: str | bytes, *, base_url: str) -> list[FeedLink]:
         href = (element.get("href") or "").strip()
         if "alternate" not in rel_tokens or media_type is None or not href:
             continue
-        url = _absolute(base, href)
+        url = _http_url_without_fragment(base, href)
         if url is None or url in seen:
             continue
         seen.add(url)
@@ -133,7 +133,7 @@ def _feed_media_type(type_attribute: str) -> str | None:
     return _FEED_SUBTYPES.get(subtype)
 
 
-def _absolute(base: str, href: str) -> str | None:
+def _http_url_without_fragment(base: str, href: str) -> str | None:
     """An http(s) URL without fragment, or None (javascript:, data:, feed: pseudo-schemes and the like)."""
     url = canonical.http_url_or_none(href, base)
     return urldefrag(url)[0] if url else None

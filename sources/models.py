@@ -1,4 +1,5 @@
-"""Who we read: publishers (with their licence and display policy) and their feeds (with health)."""
+"""Who we read: publishers (with their licence and display policy), their feeds (with health), and the log of
+every attempt to read a feed or an article page."""
 
 from datetime import datetime, timedelta
 
@@ -87,3 +88,40 @@ class Feed(models.Model):
     @staticmethod
     def first_check_at(now: datetime) -> datetime:
         return now - timedelta(seconds=1)
+
+
+class FetchAttempt(models.Model):
+    """One attempt to read a feed or an article page, kept for the health page."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified"
+        HTTP_ERROR = "http_error", "HTTP error"
+        PARSE_WARNING = "parse_warning", "Read with problems"
+        PARSE_ERROR = "parse_error", "Not a readable feed"
+        BLOCKED = "blocked", "Refused"
+        TIMEOUT = "timeout", "Timed out"
+        CONNECTION = "connection", "Could not connect"
+        TOO_LARGE = "too_large", "Too large"
+        EXTRACTION_FAILED = "extraction_failed", "No article text"
+
+    class Kind(models.TextChoices):
+        FEED = "feed", "Feed"
+        PAGE = "page", "Article page"
+
+    feed = models.ForeignKey("sources.Feed", on_delete=models.CASCADE, related_name="attempts", null=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FEED)
+    url = models.URLField(max_length=2000)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    entries_new = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["feed", "-started_at"], name="fetchattempt_feed_recent")]
+
+    def __str__(self):
+        return f"{self.url} {self.outcome}"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ingest import canonical
+from reader import canonical
 
 TIDINGS_NS = "https://tidings.example/opml"
 

@@ -1,6 +1,6 @@
 """When to fetch a feed next: a pure, adaptive polling interval.
 
-``ingest.pipeline`` gathers the facts of one fetch into a :class:`ScheduleInput` and stores
+``pipeline.ingest`` gathers the facts of one fetch into a :class:`ScheduleInput` and stores
 ``next_check(inp)`` on the feed; ``Feed.objects.due(now)`` picks it up later. Nothing here reads
 the clock, settings or randomness, so every rule below is a table test.
 

@@ -25,11 +25,11 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils.html import strip_tags
 
-from articles import dedupe
+from analysis import clustering, dedupe, embeddings, hashtags, related
+from articles import actions as article_actions
 from articles.models import Article
 from core import clock, pagecache
 
-from . import clustering, embeddings, hashtags, related
 from .index import reset_shared_index, shared_index
 from .models import ArticleHashtag, ArticleVector, ClusteringLock, Hashtag, RelatedArticle, Story, StoryLink
 
@@ -138,7 +138,7 @@ def process_articles(article_ids: Sequence[int]) -> int:
     # 4. related lists
     new_ids = [a.pk for a in articles]
     refresh_related(new_ids, grown)
-    Article.objects.filter(pk__in=new_ids).update(processed_at=clock.now())
+    article_actions.mark_processed(new_ids, now=clock.now())
     return len(articles)
 
 
@@ -237,12 +237,12 @@ def _fold_copy(article: Article, signature, headline: str, index) -> int | None:
     if original_id == article.pk:
         # The newcomer is the original (its text is credited, or it was published first).
         story_id = group[0].story_id
-        Article.objects.filter(pk__in=[a.pk for a in group]).update(duplicate_of=article.pk)
-        Article.objects.filter(pk=article.pk).update(story_id=story_id)
+        article_actions.fold_copies([a.pk for a in group], into=article.pk)
+        article_actions.place_in_story([article.pk], story_id)
         pagecache.forget_articles([article.pk, *(a.pk for a in group)])
         return story_id
     original = next(a for a in group if a.pk == original_id)
-    Article.objects.filter(pk=article.pk).update(duplicate_of=original.pk, story_id=original.story_id)
+    article_actions.fold_copies([article.pk], into=original.pk, story_id=original.story_id)
     pagecache.forget_articles([article.pk, original.pk])  # the original's page lists its copies
     return original.story_id
 
@@ -271,7 +271,7 @@ def _assign_story(article: Article, vector: np.ndarray, index, links: list[Story
         story_id = Story.objects.create(
             title=article.title, first_published_at=article.published_at, last_published_at=article.published_at
         ).pk
-    Article.objects.filter(pk=article.pk).update(story_id=story_id)
+    article_actions.place_in_story([article.pk], story_id)
     pagecache.forget_articles([article.pk])
     return story_id
 
@@ -353,8 +353,7 @@ def _apply_moves(current: dict[int, int], moves: dict[int, int]) -> dict[int, se
             published, title = published_and_title[min(members, key=lambda a: (published_and_title[a][0], a))]
             target = Story.objects.create(title=title, first_published_at=published, last_published_at=published).pk
         by_article_target.update(dict.fromkeys(members, target))
-        Article.objects.filter(pk__in=members).update(story_id=target)
-        Article.objects.filter(duplicate_of__in=members).update(story_id=target)
+        article_actions.move_to_story(members, target)
         pagecache.forget_articles(members)
         grown.setdefault(target, set()).update(members)
     # A story left with no article points to the story that took most of its articles (its page redirects).
@@ -487,3 +486,22 @@ def _rank_and_store(candidates: dict[int, set[int]]) -> None:
         RelatedArticle.objects.filter(article_id__in=changed).delete()
         RelatedArticle.objects.bulk_create(rows, ignore_conflicts=True)
     pagecache.forget_articles(changed)
+
+
+def forget_stories_of(article_ids: Sequence[int]) -> None:
+    """Story results are rebuilt in publication order, as if the articles had just arrived."""
+    with transaction.atomic():
+        RelatedArticle.objects.filter(article_id__in=article_ids).delete()
+        ArticleHashtag.objects.filter(article_id__in=article_ids).delete()
+        ArticleVector.objects.filter(article_id__in=article_ids).delete()
+        StoryLink.objects.filter(article_id__in=article_ids).delete()
+        article_actions.forget_stories(article_ids)
+        Story.objects.filter(articles__isnull=True).delete()
+    reset_caches()
+
+
+def forget_vectors(article_ids: Sequence[int]) -> None:
+    """Deleted articles leave this process's neighbour index and the shared HNSW files (TIDINGS_VECTOR_INDEX=files).
+    Other workers' in-memory indexes keep them until they restart; a deleted neighbour has no row left, so the
+    story stage passes over it."""
+    shared_index().forget(article_ids)

@@ -6,20 +6,21 @@ Each worker holds the vectors of stored articles in one numpy matrix, loaded inc
 Related lists are precomputed at ingest, so pages never search.
 
 At a million articles that matrix is 1.4 GB in every worker and a ±72 h query ~190 ms: with
-TIDINGS_VECTOR_INDEX=files the vectors go instead to stories.ann's HNSW files under the data directory,
+TIDINGS_VECTOR_INDEX=files the vectors go instead to analysis.ann's HNSW files under the data directory,
 written once (by whichever worker loads them first) and memory-mapped by all; the worker then keeps only
 publication times, headline keys and text signatures in memory."""
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
-from articles.dedupe import DuplicateIndex, TextSignature
+from analysis.ann import DayIndex
+from analysis.dedupe import DuplicateIndex, TextSignature
+from analysis.embeddings import DIMENSION, from_bytes
 
-from .ann import DayIndex
-from .embeddings import DIMENSION, from_bytes
 from .models import ArticleVector
 
 
@@ -70,8 +71,30 @@ class VectorIndex:
             added += 1
         return added
 
+    def forget(self, article_ids: Iterable[int]) -> None:
+        """Drop deleted articles (retention): from memory, and from the shared files when the index uses them."""
+        gone = set(article_ids)
+        if not gone:
+            return
+        with self._lock:
+            for article_id in gone:
+                self._published.pop(article_id, None)
+                self.duplicates.remove(article_id)
+            for key, ids in list(self._headlines.items()):
+                kept = [i for i in ids if i not in gone]
+                if kept:
+                    self._headlines[key] = kept
+                else:
+                    del self._headlines[key]
+            self._pending = [row for row in self._pending if row[0] not in gone]
+            self._unstored = [row for row in self._unstored if row[1] not in gone]
+            keep = ~np.isin(self._ids, np.fromiter(gone, dtype=np.int64))
+            self._ids, self._times, self._matrix = self._ids[keep], self._times[keep], self._matrix[keep]
+        if self._approximate is not None:
+            self._approximate.remove(gone)
+
     def same_headline(self, headline_key: str) -> list[int]:
-        """Headline-only articles loaded with this headline_key (articles.dedupe.headline_key)."""
+        """Headline-only articles loaded with this headline_key (analysis.dedupe.headline_key)."""
         with self._lock:
             return list(self._headlines.get(headline_key, ())) if headline_key else []
 

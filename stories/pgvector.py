@@ -7,7 +7,7 @@ connection so they work on any database the operator points them at.
 
 pgvector 0.6 filters an HNSW scan after the fact: the index yields `hnsw.ef_search` candidates by similarity
 and the time window is applied to those. EF_SEARCH is set high enough that a window holding a fraction of the
-vectors still leaves k candidates (recall measured in stories/tests/test_ann.py).
+vectors still leaves k candidates (recall measured in analysis/tests/test_ann.py).
 """
 
 from __future__ import annotations

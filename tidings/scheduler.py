@@ -8,7 +8,7 @@ import threading
 from django.db import close_old_connections
 
 from core import clock
-from ingest import tasks
+from pipeline import tasks
 
 from . import queue
 

@@ -174,7 +174,6 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "sources",
-    "ingest",
     "articles",
     "stories",
     "ai",

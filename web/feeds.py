@@ -101,7 +101,7 @@ _HASHTAGS = Prefetch("article_hashtags", queryset=ArticleHashtag.objects.select_
 
 def listed_articles():
     """What the site's lists show: openable articles whose page has been read or given up on, newest first."""
-    articles = Article.objects.visible().exclude(status=Article.Status.PENDING).select_related("publisher")
+    articles = Article.objects.listed().select_related("publisher")
     return with_hashtags(articles.latest_first())
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from articles import actions
 from articles.models import Article
-from ingest.parsing import ParsedEntry
+from reader.parsing import ParsedEntry
 from sources import actions as source_actions
 from sources import opml
 from sources.models import Feed

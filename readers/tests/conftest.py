@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from django.utils.text import slugify
 
+from analysis.embeddings import DIMENSION, to_bytes
 from articles.models import Article
 from sources.models import Publisher
-from stories.embeddings import DIMENSION, to_bytes
 from stories.models import ArticleHashtag, ArticleVector, Hashtag, Story
 
 NEWEST = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""VectorIndex backed by stories.ann's files (TIDINGS_VECTOR_INDEX=files) answers as the in-process brute force
+"""VectorIndex backed by analysis.ann's files (TIDINGS_VECTOR_INDEX=files) answers as the in-process brute force
 does, and two workers loading the same rows write them once."""
 
 from datetime import UTC, datetime, timedelta
@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from analysis.ann import DayIndex
+from analysis.embeddings import DIMENSION, to_bytes
 from articles.models import Article
 from sources.models import Publisher
-from stories.ann import DayIndex
-from stories.embeddings import DIMENSION, to_bytes
 from stories.index import VectorIndex
 from stories.models import ArticleVector
 
@@ -55,3 +55,21 @@ def test_file_index_answers_like_the_brute_force_and_is_written_once(tmp_path):
         n.article_id
         for n in exact.nearest(vectors[0], around=NOW - timedelta(days=5), window=timedelta(hours=72), k=10)
     ]
+
+
+def test_forgotten_articles_leave_memory_and_files(tmp_path):
+    rng = np.random.default_rng(5)
+    vectors = store_vectors(200, rng)
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    exact, files = VectorIndex(), VectorIndex(DayIndex(tmp_path))
+    for index in (exact, files):
+        index.refresh()
+        index.nearest(vectors[0], around=NOW - timedelta(days=5), window=timedelta(days=30), k=5)  # files written
+    gone = set(ids[::2])
+    for index in (exact, files):
+        index.forget(gone)
+        for i in range(0, 200, 25):
+            found = index.nearest(vectors[i], around=NOW - timedelta(days=5), window=timedelta(days=30), k=20)
+            assert len(found) == 20 and not gone & {n.article_id for n in found}
+        assert not any(index.within(article_id, NOW, timedelta(days=30)) for article_id in gone)
+    assert len(DayIndex(tmp_path)) == 100  # another worker's reader sees the files without them

@@ -13,9 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from core.tests.shared_data import shared_file
-from ingest.models import FetchAttempt
-from ingest.tests.publisher_site import FakeArticle, opml_for, serve_publisher
-from sources.models import Feed
+from reader.tests.publisher_site import FakeArticle, opml_for, serve_publisher
+from sources.models import Feed, FetchAttempt
 from stories.models import ClusteringLock, StoryLink
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +41,7 @@ def test_import_ingest_and_read_the_article_page(local_server, client):
     assert Feed.objects.get().health == Feed.Health.OK
     # Every stage ran, stories were consolidated after the story stage, and nothing is left waiting.
     tasks = Counter(DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("task_path", flat=True))
-    assert tasks["ingest.tasks.process_stories"] >= 1 and tasks["ingest.tasks.consolidate_stories"] >= 1
+    assert tasks["pipeline.tasks.process_stories"] >= 1 and tasks["pipeline.tasks.consolidate_stories"] >= 1
     assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
     assert ClusteringLock.objects.get().consolidated_through == (StoryLink.objects.aggregate(m=Max("pk"))["m"] or 0)
 

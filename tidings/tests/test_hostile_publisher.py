@@ -28,7 +28,7 @@ from django.core.management import call_command
 from accounts.models import User
 from articles.models import Article
 from comments.models import Comment
-from ingest.sanitizing import clean_html
+from reader.sanitizing import clean_html
 from sources.models import Feed, Publisher
 from web.tests.browser import CLEAN, browser, new_page  # noqa: F401 - browser is a fixture
 from web.tests.xss_payloads import SCRIPT, all_payloads, url_payloads

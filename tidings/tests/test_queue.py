@@ -24,8 +24,8 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, ArticleSource
 from core.tests.shared_data import shared_file
-from ingest import tasks
-from ingest.tests.publisher_site import opml_for, rss_feed, serve_publisher
+from pipeline import tasks
+from reader.tests.publisher_site import opml_for, rss_feed, serve_publisher
 from sources.models import Feed, Publisher
 from stories.models import Story
 from tidings import queue, workers

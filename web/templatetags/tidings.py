@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from core import clock
-from ingest import canonical
+from reader import canonical
 
 register = template.Library()
 
@@ -39,7 +39,7 @@ def get_item(mapping: dict, key):
 
 @register.filter
 def safe_url(value) -> str:
-    """A URL fit for href or src: an http(s) URL (checked by ingest.canonical.http_url_or_none, the
+    """A URL fit for href or src: an http(s) URL (checked by reader.canonical.http_url_or_none, the
     one helper every stored URL already passed) or a path on this site; "" for anything else.
 
     Every href and src built from a variable goes through this filter (a test scans the templates),

@@ -1,6 +1,6 @@
 """Every href and src a template builds from a variable goes through the safe_url filter.
 
-A stored URL is checked once on the way in (ingest.canonical.http_url_or_none) and again on the way
+A stored URL is checked once on the way in (reader.canonical.http_url_or_none) and again on the way
 out (the ``safe_url`` filter): this test reads every template of every Tidings app and fails on a URL
 attribute whose value may start with a variable that skips the filter. A variable after a literal
 ("/a/{{ x }}", "{{ url|safe_url }}?next={{ path }}") cannot choose the scheme and is allowed, as is

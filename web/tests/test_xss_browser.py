@@ -3,9 +3,9 @@
 Payloads: web/tests/xss_payloads.py (2,236 from PayloadsAllTheThings, the HTML5 Security Cheatsheet and
 OWASP's XSS Filter Evasion Cheat Sheet, fixtures/xss/README.md; plus 204 generated script-URL spellings).
 Each payload is stored as it would arrive: article and feed bodies through the sanitizer
-(ingest.sanitizing.clean_html), titles, publisher names, comments, search snippets, and every URL field
+(reader.sanitizing.clean_html), titles, publisher names, comments, search snippets, and every URL field
 (article link, lead image, publisher site, copies' links) stored raw, so the template filter alone must
-stop them here (the ingest helper's own tests are in ingest/tests/test_url_safety.py). Payloads go 100 to
+stop them here (the ingest helper's own tests are in pipeline/tests/test_url_safety.py). Payloads go 100 to
 a page: an article with 100 sanitized bodies, 100 comments and 100 copies linked by their URLs, a story
 listing 100 titles, the home page, publisher pages, search results.
 
@@ -25,8 +25,8 @@ from django.utils import timezone
 from accounts.models import User
 from articles.models import Article
 from comments.models import Comment
-from ingest.canonical import http_url_or_none
-from ingest.sanitizing import clean_html
+from reader.canonical import http_url_or_none
+from reader.sanitizing import clean_html
 from search.queries import mark_snippet
 from sources.models import Publisher
 from stories.models import Story

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest import fetching
+from reader import fetching
 from sources import actions, opml
 
 

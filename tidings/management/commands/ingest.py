@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 from tqdm import tqdm
 
 from core import clock
-from ingest import tasks
+from pipeline import tasks
 from tidings import queue, workers
 
 
