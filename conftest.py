@@ -37,6 +37,18 @@ def refused_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def embedded_postgres(tmp_path_factory):
+    """A real PostgreSQL 16 with pgvector (the PyPI package pgserver): Debian's PostgreSQL here has none."""
+    import pgserver
+    import psycopg
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgvector"), cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as connection:
+        connection.uri = server.get_uri()
+        yield connection
+
+
+@pytest.fixture(scope="session")
 def ecb_rows() -> dict[str, dict]:
     """ECB+ news texts (CC BY 3.0, ../shared/eval/mirrors/ecbplus-dev) by doc id: real articles for tests."""
     truth = shared_file("eval", "mirrors", "ecbplus-dev", "truth.jsonl")

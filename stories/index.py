@@ -22,6 +22,7 @@ from analysis.dedupe import DuplicateIndex, TextSignature
 from analysis.embeddings import DIMENSION, from_bytes
 
 from .models import ArticleVector
+from .pgvector import PgVectorIndex
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Neighbour:
 
 
 class VectorIndex:
-    def __init__(self, approximate: DayIndex | None = None) -> None:
+    def __init__(self, approximate: DayIndex | PgVectorIndex | None = None) -> None:
         self._approximate = approximate
         self._unstored: list[tuple[int, int, float, np.ndarray]] = []  # (row, article, time, vector) for the files
         self._lock = threading.Lock()
@@ -151,6 +152,19 @@ _index: VectorIndex | None = None
 _index_lock = threading.Lock()
 
 
+def pgvector_conninfo() -> str:
+    """The default database's connection string, for the pgvector index's own connection."""
+    from django.db import connections
+    from psycopg.conninfo import make_conninfo
+
+    database = connections["default"].settings_dict
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise RuntimeError("TIDINGS_VECTOR_INDEX=pgvector needs DATABASE_URL to point at PostgreSQL.")
+    parts = {"dbname": database["NAME"], "user": database["USER"], "password": database["PASSWORD"],
+             "host": database["HOST"], "port": database["PORT"]}  # fmt: skip
+    return make_conninfo(**{key: str(value) for key, value in parts.items() if value})
+
+
 def shared_index() -> VectorIndex:
     """The process's index (a forked worker starts its own: the parent never loads one)."""
     global _index
@@ -158,8 +172,12 @@ def shared_index() -> VectorIndex:
         if _index is None:
             from django.conf import settings
 
-            files = settings.VECTOR_INDEX == "files"
-            _index = VectorIndex(DayIndex(settings.DATA_DIR / "vectors") if files else None)
+            if settings.VECTOR_INDEX == "files":
+                _index = VectorIndex(DayIndex(settings.DATA_DIR / "vectors"))
+            elif settings.VECTOR_INDEX == "pgvector":
+                _index = VectorIndex(PgVectorIndex(pgvector_conninfo()))
+            else:
+                _index = VectorIndex()
         return _index
 
 

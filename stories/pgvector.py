@@ -13,9 +13,11 @@ vectors still leaves k candidates (recall measured in analysis/tests/test_ann.py
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
+
+from analysis.ann import Hit
 
 TABLE = "stories_vectorindex"
 EF_SEARCH = 400
@@ -77,3 +79,68 @@ def nearest(
             [_literal(vector), around - window, around + window, list(exclude), _literal(vector), k],
         ).fetchall()
     return [(int(a), float(s)) for a, s in rows]
+
+
+class PgVectorIndex:
+    """The workers' neighbour index in PostgreSQL (TIDINGS_VECTOR_INDEX=pgvector), answering as analysis.ann's
+    DayIndex does, so stories.index.VectorIndex can use either.
+
+    It keeps its own autocommit connection: a vector stored here is seen at once by every worker of every
+    machine, whatever transaction the story stage is in. Rows are stored once: before adding, it asks which
+    of the articles are already there (a new worker on a large database pays one query per CHECK_BATCH rows)."""
+
+    CHECK_BATCH = 5000
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._connection = None
+
+    def _conn(self):
+        if self._connection is None or self._connection.closed:
+            import psycopg
+
+            connection = psycopg.connect(self._conninfo, autocommit=True)
+            try:
+                create(connection)
+            except psycopg.Error as exc:
+                connection.close()
+                raise RuntimeError(
+                    "TIDINGS_VECTOR_INDEX=pgvector needs the pgvector extension in the PostgreSQL database"
+                    f" ({exc.diag.message_primary or exc}). Install it there, or use exact or files."
+                ) from exc
+            self._connection = connection
+        return self._connection
+
+    def __len__(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM stories_vectorindex").fetchone()[0]
+
+    def add_new(self, rows: list[tuple[int, int, float, np.ndarray]]) -> int:
+        """Store (row number, article id, time, vector) rows whose article is not stored yet; returns how many."""
+        connection, added = self._conn(), 0
+        for start in range(0, len(rows), self.CHECK_BATCH):
+            chunk = rows[start : start + self.CHECK_BATCH]
+            known = {
+                article_id
+                for (article_id,) in connection.execute(
+                    "SELECT article_id FROM stories_vectorindex WHERE article_id = ANY(%s)",
+                    [[int(r[1]) for r in chunk]],
+                )
+            }
+            fresh = [r for r in chunk if int(r[1]) not in known]
+            if fresh:
+                add(connection, [r[1] for r in fresh], np.stack([r[3] for r in fresh]),
+                    [datetime.fromtimestamp(r[2], UTC) for r in fresh])  # fmt: skip
+                added += len(fresh)
+        return added
+
+    def nearest(
+        self, vector: np.ndarray, *, around: float, window: float, k: int, exclude: frozenset[int] = frozenset()
+    ) -> list[Hit]:
+        hits = nearest(
+            self._conn(), vector, around=datetime.fromtimestamp(around, UTC), window=timedelta(seconds=window), k=k,
+            exclude=exclude,
+        )  # fmt: skip
+        return [Hit(article_id, cosine) for article_id, cosine in hits]
+
+    def remove(self, article_ids: Iterable[int]) -> int:
+        return remove(self._conn(), article_ids)

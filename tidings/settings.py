@@ -14,8 +14,9 @@ TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own thr
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
 TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
-TIDINGS_VECTOR_INDEX   "exact" (default: each worker scans its own matrix) or "files" (HNSW files under the data
-                       directory, memory-mapped by every worker: for hundreds of thousands of articles and more)
+TIDINGS_VECTOR_INDEX   "exact" (default: each worker scans its own matrix), "files" (HNSW files under the data
+                       directory, memory-mapped by every worker of a machine) or "pgvector" (pgvector's HNSW index
+                       in the PostgreSQL database, shared by every machine; needs the extension there)
 TIDINGS_LLM_URL, TIDINGS_LLM_MODEL, TIDINGS_LLM_API_KEY  an OpenAI-compatible chat endpoint (optional)
 TIDINGS_LLM_DAILY_TOKENS  tokens the generative model may spend a day (default 200000), then the built-in engine
 TIDINGS_EMAIL_BACKEND  Django email backend (default: console); TIDINGS_EMAIL_HOST, TIDINGS_EMAIL_PORT,
@@ -106,8 +107,10 @@ STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 # Threads of the embedding model in each worker process: workers already use every core.
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
 VECTOR_INDEX = os.environ.get("TIDINGS_VECTOR_INDEX", "exact")
-if VECTOR_INDEX not in ("exact", "files"):
-    raise ImproperlyConfigured("TIDINGS_VECTOR_INDEX must be exact (in-process brute force) or files (HNSW files).")
+if VECTOR_INDEX not in ("exact", "files", "pgvector"):
+    raise ImproperlyConfigured(
+        "TIDINGS_VECTOR_INDEX must be exact (in-process brute force), files (HNSW files) or pgvector (PostgreSQL)."
+    )
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
 

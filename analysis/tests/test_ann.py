@@ -107,17 +107,6 @@ def test_files_written_by_one_process_are_read_by_another(tmp_path, real_vectors
     assert _read_in_another_process(directory, query, around, tmp_path)[0] == ids[2500]
 
 
-@pytest.fixture(scope="module")
-def embedded_postgres(tmp_path_factory):
-    """A real PostgreSQL 16 with pgvector (the PyPI package pgserver): Debian's PostgreSQL here has none."""
-    import pgserver
-    import psycopg
-
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgvector"), cleanup_mode="stop")
-    with psycopg.connect(server.get_uri(), autocommit=True) as connection:
-        yield connection
-
-
 def test_pgvector_hnsw_recall_add_and_remove_on_real_vectors(embedded_postgres, real_vectors):
     from datetime import UTC, datetime, timedelta
 
