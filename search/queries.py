@@ -37,6 +37,10 @@ FRESHNESS_DAYS = 30.0
 # Title matches weigh this much more than body matches (bm25 column weights; tsvector weight A vs B).
 TITLE_WEIGHT = 4.0
 SNIPPET_TOKENS = 32
+# Only the most recent matches are ranked: a common pair of words matches tens of thousands of articles at a
+# million, and ranking reads every match's vector. search_articles keeps one more than this, so a page can
+# say "more than MAX_RANKED match" when the count is above it.
+MAX_RANKED = 1000
 
 START, STOP = "\x02", "\x03"
 
@@ -172,7 +176,8 @@ def _filter(queryset, *, publisher, hashtag, since, until):
 
 
 def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since=None, until=None):
-    """`queryset` narrowed to visible, non-pending articles matching `query`, best first.
+    """`queryset` narrowed to visible, non-pending articles matching `query`, best first among the most
+    recent MAX_RANKED + 1 matches (so the count is at most MAX_RANKED + 1: more than MAX_RANKED means "many").
 
     Each row gets `rank` (relevance divided by an age factor, higher is better) and `snippet` (escaped
     HTML of the body around the matches, in <mark> tags). publisher and hashtag are slugs or instances;
@@ -190,6 +195,7 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
     if vendor == "sqlite":
         index, words = FTS_TABLE, parsed.fts5()
         where = [f"{FTS_TABLE} MATCH %s", f'{FTS_TABLE}.rowid = "{table}"."id"']
+        matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608 - constants only
         relevance, relevance_params = f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", []
         age_days, age_params = f"%s - julianday({published})", [now.timestamp() / 86400.0 + 2440587.5]
         snippet, snippet_params = f"snippet({FTS_TABLE}, 1, char(2), char(3), '…', {SNIPPET_TOKENS})", []
@@ -197,6 +203,7 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
         index, words = VECTOR_TABLE, parsed.websearch()
         tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
         where = [f'{VECTOR_TABLE}.article_id = "{table}"."id"', f"{VECTOR_TABLE}.vector @@ {tsquery}"]
+        matches = f"SELECT article_id FROM {VECTOR_TABLE} WHERE vector @@ {tsquery}"  # noqa: S608 - constants
         relevance, relevance_params = f"ts_rank_cd({VECTOR_TABLE}.vector, {tsquery})", [words]
         age_days, age_params = f"EXTRACT(EPOCH FROM (%s - {published})) / 86400.0", [now]
         snippet = f'ts_headline(\'english\'::regconfig, "{table}"."body_text", {tsquery}, %s)'
@@ -206,6 +213,14 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
     # Everything below is constant SQL; the reader's words and the clock travel as parameters.
     clamp = "max" if vendor == "sqlite" else "GREATEST"
     rank = f"({relevance}) / (1.0 + {clamp}(0.0, {age_days}) / {FRESHNESS_DAYS})"
+    # The most recent MAX_RANKED + 1 matches (filters applied) are the candidates; only they are ranked. The
+    # subquery names no outer table, so Django's aliasing of subqueries cannot break it.
+    recent = (
+        queryset.filter(pk__in=RawSQL(matches, [words]))  # noqa: S611
+        .order_by("-published_at", "-pk")
+        .values("pk")[: MAX_RANKED + 1]
+    )
+    queryset = queryset.filter(pk__in=recent)
     queryset = queryset.extra(tables=[index], where=where, params=[words])  # noqa: S610
     queryset = queryset.annotate(
         rank=RawSQL(rank, [*relevance_params, *age_params], output_field=models.FloatField()),  # noqa: S611

@@ -198,8 +198,8 @@ def test_detail_pages_take_a_fixed_number_of_queries(client, newsroom, django_as
     with django_assert_num_queries(2):  # the hashtag, its first page of articles
         client.get("/api/hashtags/harbour-bridge")
     client.get(f"/api/stories/{newsroom.story.pk}")  # writes the briefing once
-    # story, timeline, the briefing's articles, the stored briefing
-    with django_assert_num_queries(4):
+    # story, the timeline's count and page, the first reports, the briefing's articles, the stored briefing
+    with django_assert_num_queries(6):
         client.get(f"/api/stories/{newsroom.story.pk}")
 
 

@@ -90,8 +90,8 @@ def test_home_lists_newest_first_paginated_and_filters_by_publisher(client, djan
     for n in range(35):
         make_article(first, n, hours_ago=n + 1)
     make_article(second, 100, title="Only in Beta", hours_ago=0)
-    # count, page of articles, publishers for the filter, top stories, trending tags
-    with django_assert_num_queries(5):
+    # count, page of articles, the most active publishers for the filter (counted, read), top stories, trending
+    with django_assert_num_queries(6):
         page = client.get(reverse("home")).content.decode()
     assert page.index("Only in Beta") < page.index("Headline number 0")
     assert "Page 1 of 2" in page
