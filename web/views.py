@@ -6,7 +6,9 @@ import hashlib
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from ai import actions as ai_actions
@@ -35,6 +37,8 @@ NOT_LISTED = ("body_html_safe", "feed_content_html_safe", "extraction_note")
 # hundreds of thousands of rows at a million articles: they are cached this long, so a count or a
 # trending list may lag new articles by up to that much.
 AGGREGATE_SECONDS = 60
+# Snippets show this many characters of a body at most (the templates truncate to 180 or 220).
+SNIPPET_CHARS = 240
 
 
 def _article_list():
@@ -118,53 +122,58 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     if KEEP_FOR_OFFLINE_HEADER not in request.headers:  # the app's service worker keeping a saved article is no read
         record_read(request.user, article)
     parts = _article_parts(article)
-    outputs = parts.pop("ai_outputs")
-    digest = ai_queries.extractive_digest(outputs)
-    summary, key_points = ai_queries.digest_items(digest, article)
-    generated = [o for o in outputs if o.engine != EXTRACTIVE]
     llm = ai_actions.generative_settings()
     context = {
         "article": article,
         **parts,
-        "digest": digest,
-        "key_points": key_points,
-        "summary": summary,
         "answer": answer,
         "answer_quotes": ai_queries.cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
         "ask_error": ask_error,
         "question": question,
-        "generated": [
-            {"output": o, "items": ai_queries.cited(o.content.get("summary", []), article.body_text)} for o in generated
-        ],
         "generative_model": llm.model if llm.configured else "",
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 
 
 def _article_parts(article) -> dict:
-    """The copies, hashtags, related list and AI outputs (summary, key points, explainer) of an article's page:
-    cached until stories.actions or ai.actions rewrites them (core.pagecache), so a page costs one cache read
-    instead of four queries. A fresh copy of the dict: the caller takes the outputs out of it."""
+    """The copies, hashtags, related list and rendered AI outputs (summary, key points, explainer) of an
+    article's page: cached until stories.actions or ai.actions rewrites them (core.pagecache), so a page costs
+    one cache read instead of four queries and the rendering of a dozen cited sentences."""
     key = pagecache.article_parts_key(article.pk)
     parts = cache.get(key)
     if parts is None:
+        # Only what the page shows of them (a snippet, a link): the cache holds no bodies.
         related = (
             RelatedArticle.objects.filter(article=article)
             .select_related("related__publisher")
-            .defer(*(f"related__{name}" for name in NOT_LISTED))
+            .defer(*(f"related__{name}" for name in (*NOT_LISTED, "body_text", "summary_html_safe")))
+            .annotate(snippet=Substr("related__body_text", 1, SNIPPET_CHARS))
         )
+        copies = article.copies.select_related("publisher").defer(*NOT_LISTED, "body_text", "summary_html_safe")
         parts = {
-            "copies": list(article.copies.select_related("publisher").defer(*NOT_LISTED).order_by("published_at")),
+            "copies": list(copies.order_by("published_at")),
             "hashtags": list(
                 Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank")
             ),
             "related": list(related),
-            "ai_outputs": list(
-                AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER])
-            ),
+            "ai_html": _ai_html(article),
         }
         cache.set(key, parts, pagecache.ARTICLE_PARTS_SECONDS)
-    return dict(parts)
+    return parts
+
+
+def _ai_html(article) -> str:
+    """The summary, key points and generated texts of the page, rendered (the same for every reader)."""
+    outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
+    digest = ai_queries.extractive_digest(outputs)
+    summary, key_points = ai_queries.digest_items(digest, article)
+    generated = [
+        {"output": o, "items": ai_queries.cited(o.content.get("summary", []), article.body_text)}
+        for o in outputs
+        if o.engine != EXTRACTIVE
+    ]
+    context = {"digest": digest, "summary": summary, "key_points": key_points, "generated": generated}
+    return render_to_string("web/_article_ai.html", context)
 
 
 def reader_keys(request) -> list[str]:
