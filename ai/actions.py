@@ -18,7 +18,7 @@ from django.db.models import F
 from analysis import briefing, embeddings, grounding, keypoints, qa
 from analysis.sentences import split_sentences
 from articles.models import Article
-from core import clock, ratelimit
+from core import clock, pagecache, ratelimit
 
 from . import providers
 from .models import AIOutput, TokenUsage
@@ -88,6 +88,7 @@ def precompute_digests(articles: Sequence[Article], *, encoder=None) -> int:
                 for a, d in zip(todo, digests, strict=True)
             ]
         )  # fmt: skip
+        pagecache.forget_articles(a.pk for a in todo)  # the article pages show the digests
     return len(todo)
 
 
@@ -156,6 +157,7 @@ def generative_digest(article: Article, kind: str = AIOutput.Kind.DIGEST) -> AIO
     output, _ = AIOutput.objects.update_or_create(
         article=article, kind=kind, engine=providers.GENERATIVE, defaults=fields
     )
+    pagecache.forget_articles([article.pk])
     return output
 
 

@@ -1,9 +1,10 @@
 """Cached parts of pages that only the pipeline rewrites, and how writers invalidate them.
 
 The article page's copies, hashtags and related list change when stories.actions rewrites them (a new
-article joins the story, consolidation moves it, a copy is folded in, retention deletes a related article).
-Those writers call `forget_articles`; the cache entry is dropped at once and again when the transaction
-commits, so a reader who filled it from the old rows in between cannot keep them.
+article joins the story, consolidation moves it, a copy is folded in, retention deletes a related article);
+its AI outputs when ai.actions writes a digest or an explainer. Those writers call `forget_articles`; the
+cache entry is dropped at once and again when the transaction commits, so a reader who filled it from the
+old rows in between cannot keep them.
 """
 
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ ARTICLE_PARTS_SECONDS = 6 * 3600
 
 
 def article_parts_key(article_id: int) -> str:
-    return f"article-parts:v1:{article_id}"
+    return f"article-parts:v2:{article_id}"
 
 
 def forget_articles(article_ids: Iterable[int]) -> None:

@@ -19,6 +19,7 @@ from core import clock
 from sources.models import Publisher
 from stories.models import Hashtag, Story
 
+from . import foryou
 from .models import FOLLOW_KINDS, MUTE_KINDS, FeedToken, Follow, Mute, ReadingHistory, SavedArticle
 
 # How many history rows the export and the learned page consider "recent".
@@ -67,11 +68,13 @@ def check_follow(user, kind: str, key: str | int):
 
 def do_follow(user, target) -> Follow:
     follow, _ = Follow.objects.get_or_create(user=user, **{_kind_of(target): target})
+    foryou.forget(user)
     return follow
 
 
 def do_unfollow(user, target) -> int:
     deleted, _ = Follow.objects.filter(user=user, **{_kind_of(target): target}).delete()
+    foryou.forget(user)
     return deleted
 
 
@@ -87,11 +90,13 @@ def check_mute(user, kind: str, key: str | int):
 def do_mute(user, target) -> Mute:
     """Mute wins over follow: a muted publisher or hashtag never reaches For You, followed or not."""
     mute, _ = Mute.objects.get_or_create(user=user, **{_kind_of(target): target})
+    foryou.forget(user)
     return mute
 
 
 def do_unmute(user, target) -> int:
     deleted, _ = Mute.objects.filter(user=user, **{_kind_of(target): target}).delete()
+    foryou.forget(user)
     return deleted
 
 
@@ -105,11 +110,13 @@ def check_save(user, article_id: int) -> Article:
 
 def do_save(user, article: Article, *, now: datetime | None = None) -> SavedArticle:
     saved, _ = SavedArticle.objects.get_or_create(user=user, article=article, defaults={"saved_at": now or clock.now()})
+    foryou.forget(user)
     return saved
 
 
 def do_unsave(user, article: Article) -> int:
     deleted, _ = SavedArticle.objects.filter(user=user, article=article).delete()
+    foryou.forget(user)
     return deleted
 
 
@@ -120,9 +127,11 @@ def record_read(user, article: Article, *, now: datetime | None = None) -> Readi
     """Remember that a signed-in reader opened `article`, unless they turned history off."""
     if not user.is_authenticated or not user.keep_history:
         return None
-    entry, _ = ReadingHistory.objects.update_or_create(
-        user=user, article=article, defaults={"read_at": now or clock.now()}
-    )
+    # One statement (INSERT … ON CONFLICT DO UPDATE): every signed-in article view writes this row.
+    (entry,) = ReadingHistory.objects.bulk_create(
+        [ReadingHistory(user=user, article=article, read_at=now or clock.now())],
+        update_conflicts=True, unique_fields=["user", "article"], update_fields=["read_at"],
+    )  # fmt: skip
     return entry
 
 
@@ -135,6 +144,7 @@ def do_reset_feed_token(user, *, now: datetime | None = None) -> FeedToken:
 
 def clear_history(user) -> int:
     deleted, _ = ReadingHistory.objects.filter(user=user).delete()
+    foryou.forget(user)
     return deleted
 
 
@@ -144,6 +154,7 @@ def clear_learned(user) -> dict[str, int]:
     the reader made and manages one by one, not something Tidings learned."""
     history, _ = ReadingHistory.objects.filter(user=user).delete()
     saved, _ = SavedArticle.objects.filter(user=user).delete()
+    foryou.forget(user)
     return {"history": history, "saved": saved}
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
 from analysis.embeddings import from_bytes
@@ -42,7 +44,12 @@ HALF_LIFE = timedelta(hours=12)
 # prolific outlet cannot fill the page.
 DIVERSITY_DECAY = 0.7
 WINDOW = timedelta(hours=72)
-MAX_CANDIDATES = 2000
+# The newest this many candidates are scored (with their vectors when there is a centroid): enough for a page
+# of PAGE_SIZE spread across publishers, and a bounded cost however much news the window holds.
+MAX_CANDIDATES = 600
+# A reader's ranked picks are cached this long. Follows, mutes, saves and clearing the history drop them at
+# once (readers.actions calls forget); an article read since is left out when the page is shown.
+PICKS_SECONDS = 120
 # The centroid is the mean of the saved articles and this many most recent reads.
 CENTROID_SAVED = 100
 CENTROID_READ = 50
@@ -259,12 +266,41 @@ def load_candidates(user, interests: Interests) -> tuple[list[Candidate], dateti
     return candidates, newest
 
 
+def picks_key(user_id: int) -> str:
+    return f"foryou:picks:v1:{user_id}"
+
+
+def forget(user) -> None:
+    """Drop the reader's cached picks, now and again when the transaction commits (a page computed from the
+    old rows in between cannot keep them)."""
+    key = picks_key(user.pk)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
+def _ranked(user, limit: int) -> list[tuple[int, str, float]]:
+    """(article id, reason, score) of the reader's best `limit` picks. The first PAGE_SIZE are cached for
+    PICKS_SECONDS (rank() is greedy, so a shorter list is the start of a longer one); six queries to compute."""
+    key = picks_key(user.pk)
+    picks = cache.get(key) if limit <= PAGE_SIZE else None
+    if picks is None:
+        interests = load_interests(user)
+        candidates, newest = load_candidates(user, interests)
+        ranked = rank(candidates, interests, now=newest, limit=max(limit, PAGE_SIZE)) if candidates else []
+        picks = [(p.article_id, p.reason, p.score) for p in ranked]
+        cache.set(key, picks[:PAGE_SIZE], PICKS_SECONDS)
+    return picks[:limit]
+
+
 def for_you(user, *, limit: int = PAGE_SIZE) -> list[Item]:
-    """The reader's For You page: at most eight queries whatever the number of follows or candidates."""
-    interests = load_interests(user)
-    candidates, newest = load_candidates(user, interests)
-    if not candidates:
+    """The reader's For You page: at most eight queries whatever the number of follows or candidates, one
+    when the picks are cached. Articles read since the picks were made are left out."""
+    picks = _ranked(user, limit)
+    if not picks:
         return []
-    picks = rank(candidates, interests, now=newest, limit=limit)
-    articles = Article.objects.select_related("publisher").in_bulk([p.article_id for p in picks])
-    return [Item(articles[p.article_id], p.reason, p.score) for p in picks]
+    articles = (
+        Article.objects.select_related("publisher")
+        .exclude(Exists(ReadingHistory.objects.filter(user=user, article=OuterRef("pk"))))
+        .in_bulk([article_id for article_id, _, _ in picks])
+    )
+    return [Item(articles[pk], reason, score) for pk, reason, score in picks if pk in articles]

@@ -3,7 +3,7 @@ from django import forms
 from articles.models import Article
 
 from .models import FILTER_KEYS
-from .queries import search_articles
+from .queries import ranked_ids, search_articles
 
 
 class SearchForm(forms.Form):
@@ -34,10 +34,17 @@ class SearchForm(forms.Form):
         data = self.cleaned_data
         return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k in FILTER_KEYS if (v := data.get(k))}
 
-    def results(self):
-        """The articles this valid form asks for, best first (see queries.search_articles)."""
+    def results(self, *, among=None):
+        """The articles this valid form asks for, best first (see queries.search_articles), or the rows of the
+        ids `among` (a page of ranked_ids)."""
+        return search_articles(Article.objects.select_related("publisher"), self.cleaned_data["q"], among=among,
+                               **self._filters())  # fmt: skip
+
+    def ranked_ids(self) -> list[int]:
+        """The ids of the articles this valid form asks for, best first, cached (see queries.ranked_ids)."""
+        return ranked_ids(self.cleaned_data["q"], **self._filters())
+
+    def _filters(self) -> dict:
         data = self.cleaned_data
-        return search_articles(
-            Article.objects.select_related("publisher"), data["q"], publisher=data["publisher"] or None,
-            hashtag=data["tag"] or None, since=data["since"], until=data["until"],
-        )  # fmt: skip
+        return {"publisher": data["publisher"] or None, "hashtag": data["tag"] or None, "since": data["since"],
+                "until": data["until"]}  # fmt: skip

@@ -16,10 +16,12 @@ the text and only then turns the sentinels into <mark> tags, so the result is sa
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import connections, models
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
@@ -37,6 +39,13 @@ FRESHNESS_DAYS = 30.0
 # Title matches weigh this much more than body matches (bm25 column weights; tsvector weight A vs B).
 TITLE_WEIGHT = 4.0
 SNIPPET_TOKENS = 32
+# Only the most recent matches are ranked: a common pair of words matches tens of thousands of articles at a
+# million, and ranking reads every match's vector. search_articles keeps one more than this, so a page can
+# say "more than MAX_RANKED match" when the count is above it.
+MAX_RANKED = 1000
+# The ranked ids of a query are cached this long (ranked_ids): new articles join a repeated search's results up
+# to a minute late, and the freshness factor is that of the first search.
+RANKED_SECONDS = 60
 
 START, STOP = "\x02", "\x03"
 
@@ -170,8 +179,10 @@ def _filter(queryset, *, publisher, hashtag, since, until):
     return queryset
 
 
-def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since=None, until=None):
-    """`queryset` narrowed to visible, non-pending articles matching `query`, best first.
+def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since=None, until=None, among=None):
+    """`queryset` narrowed to visible, non-pending articles matching `query`, best first among the most
+    recent MAX_RANKED + 1 matches (so the count is at most MAX_RANKED + 1: more than MAX_RANKED means "many"),
+    or among the article ids `among` (a page of ranked_ids) instead.
 
     Each row gets `rank` (relevance divided by an age factor, higher is better) and `snippet` (escaped
     HTML of the body around the matches, in <mark> tags). publisher and hashtag are slugs or instances;
@@ -189,6 +200,7 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
     if vendor == "sqlite":
         index, words = FTS_TABLE, parsed.fts5()
         where = [f"{FTS_TABLE} MATCH %s", f'{FTS_TABLE}.rowid = "{table}"."id"']
+        matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608 - constants only
         relevance, relevance_params = f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", []
         age_days, age_params = f"%s - julianday({published})", [now.timestamp() / 86400.0 + 2440587.5]
         snippet, snippet_params = f"snippet({FTS_TABLE}, 1, char(2), char(3), '…', {SNIPPET_TOKENS})", []
@@ -196,6 +208,9 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
         index, words = VECTOR_TABLE, parsed.websearch()
         tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
         where = [f'{VECTOR_TABLE}.article_id = "{table}"."id"', f"{VECTOR_TABLE}.vector @@ {tsquery}"]
+        # OFFSET 0 keeps the planner from walking articles newest first and testing each one's vector (seconds
+        # for a common pair of words): the GIN index finds the matches, then the newest are taken.
+        matches = f"SELECT article_id FROM {VECTOR_TABLE} WHERE vector @@ {tsquery} OFFSET 0"  # noqa: S608
         relevance, relevance_params = f"ts_rank_cd({VECTOR_TABLE}.vector, {tsquery})", [words]
         age_days, age_params = f"EXTRACT(EPOCH FROM (%s - {published})) / 86400.0", [now]
         snippet = f'ts_headline(\'english\'::regconfig, "{table}"."body_text", {tsquery}, %s)'
@@ -205,9 +220,42 @@ def search_articles(queryset, query: str, *, publisher=None, hashtag=None, since
     # Everything below is constant SQL; the reader's words and the clock travel as parameters.
     clamp = "max" if vendor == "sqlite" else "GREATEST"
     rank = f"({relevance}) / (1.0 + {clamp}(0.0, {age_days}) / {FRESHNESS_DAYS})"
+    # The most recent MAX_RANKED + 1 matches (filters applied) are the candidates; only they are ranked. The
+    # subquery names no outer table, so Django's aliasing of subqueries cannot break it.
+    if among is None:
+        among = (
+            queryset.filter(pk__in=RawSQL(matches, [words]))  # noqa: S611
+            .order_by("-published_at", "-pk")
+            .values("pk")[: MAX_RANKED + 1]
+        )
+    queryset = queryset.filter(pk__in=among)
     queryset = queryset.extra(tables=[index], where=where, params=[words])  # noqa: S610
     queryset = queryset.annotate(
         rank=RawSQL(rank, [*relevance_params, *age_params], output_field=models.FloatField()),  # noqa: S611
         snippet=RawSQL(snippet, snippet_params, output_field=SnippetField()),  # noqa: S611
     )
     return queryset.order_by("-rank", "-published_at", "-pk")
+
+
+def ranked_ids(query: str, *, publisher=None, hashtag=None, since=None, until=None) -> list[int]:
+    """The ids search_articles ranks, best first (at most MAX_RANKED + 1), cached RANKED_SECONDS: a page of
+    results and the next one cost one query of their own rows (search_articles(among=…)), not a new ranking."""
+    from articles.models import Article  # articles depends on search only lazily
+
+    key_parts = (parse_query(query).websearch(), str(getattr(publisher, "pk", publisher) or ""),
+                 str(getattr(hashtag, "pk", hashtag) or ""), str(since or ""), str(until or ""))  # fmt: skip
+    key = "search:ranked:v1:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    ids = cache.get(key)
+    if ids is None:
+        found = search_articles(
+            Article.objects.all(), query, publisher=publisher, hashtag=hashtag, since=since, until=until
+        )
+        ids = list(found.values_list("pk", flat=True))
+        cache.set(key, ids, RANKED_SECONDS)
+    return ids
+
+
+def in_order(rows, ids: list[int]) -> list:
+    """`rows` (articles) in the order of `ids`."""
+    position = {pk: n for n, pk in enumerate(ids)}
+    return sorted(rows, key=lambda row: position.get(row.pk, len(position)))

@@ -2,19 +2,34 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from articles.models import Article
 from sources.models import Publisher
 
 from .forms import SearchForm
 from .models import SavedSearch
-from .queries import parse_query
+from .queries import MAX_RANKED, in_order, parse_query
 
 RESULTS_PER_PAGE = 20
 SAVED_SEARCHES_SHOWN = 50
+# The publisher filter offers the most active publishers (counted over the latest articles, cached this many
+# seconds) and the chosen one: a list of every publisher grows with the data.
+FILTER_PUBLISHERS = 30
+FILTER_SECONDS = 60
+
+
+def publisher_choices(chosen_slug: str) -> list[Publisher]:
+    choices = cache.get_or_set(
+        "search:publisher-choices:v1", lambda: Article.objects.active_publishers(FILTER_PUBLISHERS), FILTER_SECONDS
+    )
+    if chosen_slug and chosen_slug not in {p.slug for p in choices}:
+        choices = [*choices, *Publisher.objects.filter(slug=chosen_slug)]
+    return choices
 
 
 def search(request):
@@ -28,7 +43,10 @@ def search(request):
         query = form.cleaned_data["q"]
         problem = parse_query(query).problem
         if not problem:
-            page = Paginator(form.results(), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+            # The ranked ids (cached), then this page's rows with their snippets: one query when cached.
+            ids = form.ranked_ids()
+            page = Paginator(ids, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+            page.object_list = in_order(form.results(among=list(page.object_list)), ids)
     elif form.is_bound:
         problem = " ".join(e for errors in form.errors.values() for e in errors)
     else:
@@ -42,7 +60,8 @@ def search(request):
             "filters": filters,
             "page": page,
             "problem": problem,
-            "publishers": Publisher.objects.order_by("name").only("name", "slug"),
+            "max_ranked": MAX_RANKED,
+            "publishers": publisher_choices(filters.get("publisher", "")),
         },
     )
 

@@ -10,6 +10,10 @@ from core import clock
 
 # Top stories and trending tags look at this much recent news.
 FRESH_FOR = timedelta(hours=48)
+# A story's page (and the API's story) shows each publisher's first report, at most this many publishers,
+# then the timeline in pages of this many articles ("more coverage"): a story can hold hundreds.
+STORY_LEADS = 20
+STORY_TIMELINE_PAGE = 50
 
 
 class StoryQuerySet(models.QuerySet):
@@ -52,6 +56,24 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("story", args=[self.pk])
+
+    def timeline(self):
+        """Every article of the story, copies included, oldest first (page it: STORY_TIMELINE_PAGE)."""
+        return self.articles.order_by("published_at", "pk")
+
+    def leads(self):
+        """Each publisher's first report (copies left out: they have no page), first to report first; slice it
+        (STORY_LEADS). The window runs over this story's rows only (its index on story)."""
+        from django.db.models import F, Window
+        from django.db.models.functions import RowNumber
+
+        first = Window(RowNumber(), partition_by=[F("publisher_id")], order_by=[F("published_at"), F("pk")])
+        return (
+            self.articles.filter(duplicate_of__isnull=True)
+            .annotate(nth_of_publisher=first)
+            .filter(nth_of_publisher=1)
+            .order_by("published_at", "pk")
+        )
 
     def coverage_publishers(self) -> list[str]:
         """Distinct publishers of the prefetched coverage (StoryQuerySet.top), first to report first."""

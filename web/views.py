@@ -5,25 +5,31 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from ai import actions as ai_actions
 from ai import queries as ai_queries
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
-from articles.models import Article
+from articles.models import ACTIVITY_SAMPLE, Article
 from comments.queries import with_comment_counts
 from core import pagecache
 from readers.actions import record_read
 from sources.models import Feed, Publisher
-from stories.models import Hashtag, RelatedArticle, Story
+from stories.models import STORY_LEADS, STORY_TIMELINE_PAGE, Hashtag, RelatedArticle, Story
 
 ARTICLES_PER_PAGE = 30
 TOP_STORIES = 8
 TOP_STORY_PUBLISHERS = 4  # named on each top story's card
 TRENDING_TAGS = 12
+# The home page's publisher filter offers the most active publishers (and the chosen one); the publishers
+# page finds any other by name. The publishers page shows this many at a time.
+FILTER_PUBLISHERS = 30
+PUBLISHERS_PER_PAGE = 50
 KEEP_FOR_OFFLINE_HEADER = "Tidings-Keep"  # sent by web/static/web/app/sw.js
 # Lists show a headline and a snippet of body_text: the page's HTML is never read for them.
 NOT_LISTED = ("body_html_safe", "feed_content_html_safe", "extraction_note")
@@ -31,6 +37,8 @@ NOT_LISTED = ("body_html_safe", "feed_content_html_safe", "extraction_note")
 # hundreds of thousands of rows at a million articles: they are cached this long, so a count or a
 # trending list may lag new articles by up to that much.
 AGGREGATE_SECONDS = 60
+# Snippets show this many characters of a body at most (the templates truncate to 180 or 220).
+SNIPPET_CHARS = 240
 
 
 def _article_list():
@@ -65,6 +73,19 @@ def _top_stories() -> list[Story]:
     return stories
 
 
+def active_publishers() -> list[Publisher]:
+    """The PUBLISHERS_PER_PAGE most active publishers of late (Article.objects.active_publishers), cached."""
+    return _cached("publishers:active:v1", lambda: Article.objects.active_publishers(PUBLISHERS_PER_PAGE))
+
+
+def filter_choices(chosen: Publisher | None) -> list[Publisher]:
+    """A publisher filter's options: the most active, and the chosen one wherever it ranks."""
+    choices = active_publishers()[:FILTER_PUBLISHERS]
+    if chosen is not None and chosen.pk not in {p.pk for p in choices}:
+        choices = [*choices, chosen]
+    return choices
+
+
 def home(request):
     articles = _article_list()
     publisher = None
@@ -79,11 +100,9 @@ def home(request):
         {
             "page": page,
             "publisher": publisher,
-            # The filter's choices: plain rows, cached (an instance of thousands of publishers costs more).
-            "publishers": _cached(
-                "home:publisher-choices:v1",
-                lambda: list(Publisher.objects.order_by("name").values("pk", "slug", "name")),
-            ),
+            # The most active publishers (a list of every one grows with the data); the publishers page
+            # finds the others by name.
+            "publishers": filter_choices(publisher),
             "top_stories": _cached("home:top-stories:v2", _top_stories) if first_page else [],
             "trending": _cached("home:trending:v1", lambda: list(Hashtag.objects.trending()[:TRENDING_TAGS]))
             if first_page
@@ -93,56 +112,68 @@ def home(request):
 
 
 def article_detail(request, article_id: int, *, answer=None, ask_error: str = "", question: str = ""):
-    article = get_object_or_404(Article.objects.select_related("publisher", "story"), pk=article_id)
+    article = get_object_or_404(
+        Article.objects.select_related("publisher", "story").defer("feed_content_html_safe", "extraction_note"),
+        pk=article_id,
+    )
     if article.duplicate_of_id:
         # A folded copy has no page of its own: its original credits it ("Also published by").
         return redirect(article.duplicate_of)
     if KEEP_FOR_OFFLINE_HEADER not in request.headers:  # the app's service worker keeping a saved article is no read
         record_read(request.user, article)
     parts = _article_parts(article)
-    outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
-    digest = ai_queries.extractive_digest(outputs)
-    summary, key_points = ai_queries.digest_items(digest, article)
-    generated = [o for o in outputs if o.engine != EXTRACTIVE]
     llm = ai_actions.generative_settings()
     context = {
         "article": article,
         **parts,
-        "digest": digest,
-        "key_points": key_points,
-        "summary": summary,
         "answer": answer,
         "answer_quotes": ai_queries.cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
         "ask_error": ask_error,
         "question": question,
-        "generated": [
-            {"output": o, "items": ai_queries.cited(o.content.get("summary", []), article.body_text)} for o in generated
-        ],
         "generative_model": llm.model if llm.configured else "",
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 
 
 def _article_parts(article) -> dict:
-    """The copies, hashtags and related list of an article's page: cached until stories.actions rewrites
-    them (core.pagecache), so a page costs one cache read instead of three queries."""
+    """The copies, hashtags, related list and rendered AI outputs (summary, key points, explainer) of an
+    article's page: cached until stories.actions or ai.actions rewrites them (core.pagecache), so a page costs
+    one cache read instead of four queries and the rendering of a dozen cited sentences."""
     key = pagecache.article_parts_key(article.pk)
     parts = cache.get(key)
     if parts is None:
+        # Only what the page shows of them (a snippet, a link): the cache holds no bodies.
         related = (
             RelatedArticle.objects.filter(article=article)
             .select_related("related__publisher")
-            .defer(*(f"related__{name}" for name in NOT_LISTED))
+            .defer(*(f"related__{name}" for name in (*NOT_LISTED, "body_text", "summary_html_safe")))
+            .annotate(snippet=Substr("related__body_text", 1, SNIPPET_CHARS))
         )
+        copies = article.copies.select_related("publisher").defer(*NOT_LISTED, "body_text", "summary_html_safe")
         parts = {
-            "copies": list(article.copies.select_related("publisher").defer(*NOT_LISTED).order_by("published_at")),
+            "copies": list(copies.order_by("published_at")),
             "hashtags": list(
                 Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank")
             ),
             "related": list(related),
+            "ai_html": _ai_html(article),
         }
         cache.set(key, parts, pagecache.ARTICLE_PARTS_SECONDS)
     return parts
+
+
+def _ai_html(article) -> str:
+    """The summary, key points and generated texts of the page, rendered (the same for every reader)."""
+    outputs = list(AIOutput.objects.filter(article=article, kind__in=[AIOutput.Kind.DIGEST, AIOutput.Kind.EXPLAINER]))
+    digest = ai_queries.extractive_digest(outputs)
+    summary, key_points = ai_queries.digest_items(digest, article)
+    generated = [
+        {"output": o, "items": ai_queries.cited(o.content.get("summary", []), article.body_text)}
+        for o in outputs
+        if o.engine != EXTRACTIVE
+    ]
+    context = {"digest": digest, "summary": summary, "key_points": key_points, "generated": generated}
+    return render_to_string("web/_article_ai.html", context)
 
 
 def reader_keys(request) -> list[str]:
@@ -187,31 +218,28 @@ def article_ask(request, article_id: int):
 
 
 def story_detail(request, story_id: int):
+    """Page 1: each publisher's first report (STORY_LEADS at most), the briefing and the timeline's first page;
+    ?page=N: "more coverage", the timeline's Nth page. Bounded whatever the story's size."""
     story = get_object_or_404(Story, pk=story_id)
     if story.merged_into_id:  # its coverage was found to be part of another story
         return redirect("story", story.merged_into_id)
-    briefing = ai_actions.story_briefing(story)
-    articles = list(
-        Article.objects.filter(story=story)
+    timeline = (
+        story.timeline()
         .select_related("publisher", "duplicate_of__publisher")
         .defer(*NOT_LISTED, *(f"duplicate_of__{name}" for name in (*NOT_LISTED, "body_text")))
-        .order_by("published_at")
     )
-    by_publisher: dict = {}
-    for article in articles:
-        by_publisher.setdefault(article.publisher, []).append(article)
-    groups = sorted(by_publisher.items(), key=lambda item: item[1][0].published_at)
-    return render(
-        request,
-        "web/story.html",
-        {
-            "story": story,
-            "timeline": articles,
-            "groups": groups,
-            "first": articles[0] if articles else None,
-            "briefing": briefing.content if briefing else None,
-        },
-    )
+    page = Paginator(timeline, STORY_TIMELINE_PAGE).get_page(request.GET.get("page"))
+    context = {"story": story, "page": page, "timeline": page.object_list}
+    if page.number == 1:
+        leads = list(story.leads().select_related("publisher").defer(*NOT_LISTED)[: STORY_LEADS + 1])
+        briefing = ai_actions.story_briefing(story)
+        context.update(
+            first=page.object_list[0] if page.object_list else None,
+            leads=leads[:STORY_LEADS],
+            more_publishers=len(leads) > STORY_LEADS,
+            briefing=briefing.content if briefing else None,
+        )
+    return render(request, "web/story.html", context)
 
 
 def hashtag_detail(request, slug: str):
@@ -222,15 +250,24 @@ def hashtag_detail(request, slug: str):
 
 
 def publisher_list(request):
-    publishers = _cached(
-        "publishers:counts:v1",
-        lambda: list(
-            Publisher.objects.annotate(
-                article_count=Count("articles", filter=Q(articles__duplicate_of__isnull=True))
-            ).order_by("name")
-        ),
-    )
-    return render(request, "web/publishers.html", {"publishers": publishers})
+    """The most active publishers of late; any publisher by name (?q=), or all of them A–Z (?q= empty and
+    ?sort=name), PUBLISHERS_PER_PAGE at a time."""
+    query = request.GET.get("q", "").strip()[:100]
+    by_name = bool(query) or request.GET.get("sort") == "name"
+    page = None
+    if by_name:
+        publishers = Publisher.objects.order_by("name", "pk")
+        if query:
+            publishers = publishers.filter(name__icontains=query)
+        page = Paginator(publishers, PUBLISHERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "query": query,
+        "by_name": by_name,
+        "page": page,
+        "publishers": page.object_list if page else active_publishers(),
+        "sample": ACTIVITY_SAMPLE,
+    }
+    return render(request, "web/publishers.html", context)
 
 
 def publisher_detail(request, slug: str):

@@ -4,7 +4,7 @@ from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from articles.models import Article
-from search.queries import parse_query, search_articles
+from search.queries import in_order, parse_query, ranked_ids, search_articles
 
 from ..auth import reader
 from ..problems import ApiProblem
@@ -31,12 +31,14 @@ def search(request, params: Query[SearchParams]):
     reader(request)
     if problem := parse_query(params.q).problem:
         raise ApiProblem(400, problem)
-    results = search_articles(Article.objects.select_related("publisher"), params.q, publisher=params.publisher,
-                              hashtag=params.hashtag, since=params.since, until=params.until)  # fmt: skip
+    filters = {"publisher": params.publisher, "hashtag": params.hashtag, "since": params.since, "until": params.until}
+    ids = ranked_ids(params.q, **filters)  # as the search page: ranked once, cached, then one query a page
     start = (params.page - 1) * RESULTS_PER_PAGE
-    rows = list(results[start : start + RESULTS_PER_PAGE + 1])
+    page_ids = ids[start : start + RESULTS_PER_PAGE]
+    rows = in_order(search_articles(Article.objects.select_related("publisher"), params.q, among=page_ids, **filters),
+                    page_ids) if page_ids else []  # fmt: skip
     return {
-        "results": [{"article": article_summary(a), "snippet_html": str(a.snippet)} for a in rows[:RESULTS_PER_PAGE]],
+        "results": [{"article": article_summary(a), "snippet_html": str(a.snippet)} for a in rows],
         "page": params.page,
-        "has_next": len(rows) > RESULTS_PER_PAGE,
+        "has_next": len(ids) > start + RESULTS_PER_PAGE,
     }

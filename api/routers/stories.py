@@ -1,14 +1,16 @@
 """Stories (coverage of one event across publishers) and hashtags."""
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from ai import actions as ai_actions
 from articles.models import Article
-from stories.models import Hashtag, Story
+from stories.models import STORY_LEADS, STORY_TIMELINE_PAGE, Hashtag, Story
 
 from ..auth import reader
+from ..problems import ApiProblem
 from ..schemas.common import ObjectId, TrendingHashtagOut
 from ..schemas.stories import HashtagOut, StoryDetailOut, StoryOut
 from ..serialize import article_summary, publisher_ref
@@ -68,23 +70,38 @@ def _briefing(output) -> dict | None:
     }  # fmt: skip
 
 
-@router.get("/stories/{story_id}", response=StoryDetailOut, summary="A story: coverage, timeline, briefing")
-def get_story(request, story_id: ObjectId):
-    """A story merged into another answers with the story that holds its articles now (compare the ids)."""
+class StoryPage(Schema):
+    page: int = NinjaField(1, ge=1, le=100_000)
+
+
+@router.get("/stories/{story_id}", response=StoryDetailOut, summary="A story: first reports, timeline, briefing")
+def get_story(request, story_id: ObjectId, params: Query[StoryPage]):
+    """The same pages as the story's web page: `leads` (each publisher's first report, at most STORY_LEADS), the
+    briefing (on page 1 only) and the timeline in pages of STORY_TIMELINE_PAGE articles, oldest first (?page=N;
+    `pages` says how many). `coverage` groups this page's articles by publisher. A story merged into another
+    answers with the story that holds its articles now (compare the ids)."""
     reader(request)
     story = get_object_or_404(Story, pk=story_id)
     if story.merged_into_id:
         story = get_object_or_404(Story, pk=story.merged_into_id)
-    timeline = list(Article.objects.filter(story=story).select_related("publisher").order_by("published_at", "pk"))
-    story.coverage = [a for a in timeline if a.duplicate_of_id is None]
+    paginator = Paginator(story.timeline().select_related("publisher"), STORY_TIMELINE_PAGE)
+    if params.page > paginator.num_pages:
+        raise ApiProblem(404, f"This story has {paginator.num_pages} page(s) of coverage.")
+    timeline = list(paginator.page(params.page).object_list)
+    first_page = params.page == 1
+    leads = list(story.leads().select_related("publisher")[:STORY_LEADS])
+    story.coverage = leads
     groups: dict = {}
     for article in timeline:
         groups.setdefault(article.publisher.pk, (article.publisher, []))[1].append(_timeline_item(article))
     return {
         **_story(story),
+        "leads": [_timeline_item(a) for a in leads],
         "coverage": [{"publisher": publisher_ref(p), "articles": items} for p, items in groups.values()],
         "timeline": [_timeline_item(a) for a in timeline],
-        "briefing": _briefing(ai_actions.story_briefing(story)),
+        "page": params.page,
+        "pages": paginator.num_pages,
+        "briefing": _briefing(ai_actions.story_briefing(story)) if first_page else None,
     }
 
 

@@ -49,9 +49,12 @@ class BriefingOut(Schema):
 
 
 class StoryDetailOut(StoryOut):
-    coverage: list[CoverageOut]  # by publisher, first to report first
-    timeline: list[TimelineItem]  # oldest first
-    briefing: BriefingOut | None  # null until two articles with text tell the story
+    leads: list[TimelineItem]  # page 1: each publisher's first report, first to report first (at most 20)
+    coverage: list[CoverageOut]  # this page's timeline by publisher, first to report first
+    timeline: list[TimelineItem]  # oldest first, 50 a page (?page=N)
+    page: int
+    pages: int
+    briefing: BriefingOut | None  # page 1 only; null until two articles with text tell the story
 
 
 class HashtagOut(HashtagRef):

@@ -182,3 +182,20 @@ def test_a_followed_story_merged_into_another_is_followed_in_its_new_home(reader
     fragment.save(update_fields=["merged_into"])
     assert foryou.load_interests(reader).followed_stories == {heir.pk}
     assert [(i.article.pk, i.reason) for i in foryou.for_you(reader)] == [(coverage.pk, "Following this story")]
+
+
+@pytest.mark.django_db
+def test_cached_picks_follow_the_readers_changes_at_once(reader, django_assert_num_queries):
+    paper, other = make_publisher("Asia Times"), make_publisher("Daily Noise")
+    first = make_article(paper, "Floods recede", hours_ago=2)
+    second = make_article(other, "Port reopens", hours_ago=1)
+    actions.do_follow(reader, paper)
+    assert [i.article.pk for i in foryou.for_you(reader)] == [first.pk]
+    with django_assert_num_queries(1):  # cached picks: only the articles (minus any read since)
+        assert [i.article.pk for i in foryou.for_you(reader)] == [first.pk]
+    actions.do_follow(reader, other)  # a follow drops the cached picks
+    assert {i.article.pk for i in foryou.for_you(reader)} == {first.pk, second.pk}
+    actions.do_mute(reader, other)
+    assert [i.article.pk for i in foryou.for_you(reader)] == [first.pk]
+    actions.record_read(reader, first)  # a read keeps the picks but leaves the article out
+    assert foryou.for_you(reader) == []

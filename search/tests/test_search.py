@@ -257,7 +257,8 @@ def test_search_page_results_pagination_and_pinned_query_count(client, django_as
     pub = publisher()
     for i in range(25):
         article(f"Election result {i}", "Votes were counted overnight.", hours=i + 1, pub=pub)
-    with django_assert_num_queries(3):  # count, the page of results with publishers, the publisher filter list
+    # count, the page of results with publishers, the publisher filter (the most active: counted, then read)
+    with django_assert_num_queries(4):
         response = client.get("/search/", {"q": "election", "publisher": "harbour-times"})
     html = response.content.decode()
     assert response.status_code == 200
@@ -347,3 +348,19 @@ def test_saving_needs_a_signed_in_reader(client):
     assert response.status_code == 302 and "login" in response["Location"]
     assert not SavedSearch.objects.exists()
     assert client.get("/search/", {"q": "flood"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_the_most_recent_matches_are_ranked_and_the_page_says_so(client, monkeypatch):
+    from search import queries, views
+
+    monkeypatch.setattr(queries, "MAX_RANKED", 3)
+    monkeypatch.setattr(views, "MAX_RANKED", 3)
+    for hours in range(1, 7):  # six matches; the oldest says "election" in its title too, so it would rank first
+        article("Election night" if hours == 6 else f"Count {hours}", "The election count went on.", hours=hours)
+    article("Election fair", "Stalls and rides.", hours=2, pub=publisher("Fair News"))
+    assert titles("election", publisher="fair-news") == ["Election fair"]  # filters apply before the cut
+    ranked = titles("election")
+    assert len(ranked) == 4 and "Election night" not in ranked and "Count 5" not in ranked  # the 4 most recent
+    page = client.get("/search/", {"q": "election"}).content.decode()
+    assert "More than 3 articles match: these are the best of the 3 most recent." in page

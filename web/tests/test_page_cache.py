@@ -76,3 +76,14 @@ def test_comments_are_never_served_from_the_cache(client, ecb_rows):
     client.get(article.get_absolute_url())
     Comment.objects.create(article=article, body="The shaking woke the whole town.")
     assert "The shaking woke the whole town." in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_key_points_shown_follow_a_new_digest(client, ecb_rows):
+    from ai import actions as ai_actions
+
+    lead = store(ecb_rows, ACEH_QUAKE[:1])[ACEH_QUAKE[0]]
+    before = client.get(lead.get_absolute_url()).content.decode()
+    assert "Key points appear once Tidings has read the article's text." in before  # cached without a digest
+    assert ai_actions.precompute_digests([Article.objects.get(pk=lead.pk)]) == 1
+    after = client.get(lead.get_absolute_url()).content.decode()
+    assert "Key points appear once" not in after and "<h3>Summary</h3>" in after

@@ -90,8 +90,8 @@ def test_home_lists_newest_first_paginated_and_filters_by_publisher(client, djan
     for n in range(35):
         make_article(first, n, hours_ago=n + 1)
     make_article(second, 100, title="Only in Beta", hours_ago=0)
-    # count, page of articles, publishers for the filter, top stories, trending tags
-    with django_assert_num_queries(5):
+    # count, page of articles, the most active publishers for the filter (counted, read), top stories, trending
+    with django_assert_num_queries(6):
         page = client.get(reverse("home")).content.decode()
     assert page.index("Only in Beta") < page.index("Headline number 0")
     assert "Page 1 of 2" in page
@@ -183,3 +183,93 @@ def test_home_shows_top_stories_and_trending_tags(client):
     top = page.split('id="top-title"')[1].split("</section>")[0]
     assert "2 publishers" in top and "Wire Service · Herald" in top
     assert '<a class="tag" href="/tags/aceh/">#Aceh</a>' in page.split("Top stories")[0]
+
+
+def make_big_story(publishers: int, per_publisher: int):
+    """A story of publishers × per_publisher articles, one every hour, the first publisher first."""
+    from django.utils import timezone
+
+    from stories.models import Story
+
+    story = Story.objects.create(title="Harbour strike", first_published_at=timezone.now(),
+                                 last_published_at=timezone.now(), publisher_count=publishers)  # fmt: skip
+    hours = publishers * per_publisher
+    for p in range(publishers):
+        publisher = make_publisher(f"Paper {p}")
+        for k in range(per_publisher):
+            make_article(publisher, p * 100 + k, title=f"Strike report {p}-{k}", hours_ago=hours - (k * publishers + p))
+    Article.objects.update(story=story)
+    story.article_count = hours
+    story.save(update_fields=["article_count"])
+    return story
+
+
+def test_a_big_story_shows_first_reports_then_pages_its_timeline(client, monkeypatch):
+    from web import views
+
+    monkeypatch.setattr(views, "STORY_LEADS", 2)
+    monkeypatch.setattr(views, "STORY_TIMELINE_PAGE", 4)
+    story = make_big_story(publishers=3, per_publisher=3)  # 9 articles: 3 timeline pages
+    first = client.get(story.get_absolute_url()).content.decode()
+    leads = first.split('id="leads-title"')[1].split("</section>")[0]
+    assert "Strike report 0-0" in leads and "Strike report 1-0" in leads and "Paper 2" not in leads
+    assert "the first 2 of 3 publishers here" in leads
+    timeline = first.split('id="timeline-title"')[1]
+    assert [t for t in ("0-0", "1-0", "2-0", "0-1", "1-1") if f"Strike report {t}<" in timeline] == [
+        "0-0", "1-0", "2-0", "0-1"
+    ]  # fmt: skip
+    assert "Page 1 of 3" in timeline and '<a rel="next" href="?page=2">More coverage →</a>' in timeline
+    second = client.get(story.get_absolute_url(), {"page": 2}).content.decode()
+    assert 'id="leads-title"' not in second and "First reported by" not in second
+    assert "More coverage: timeline, page 2 of 3" in second
+    assert "Strike report 1-1<" in second and "Strike report 0-0<" not in second
+
+
+def test_the_api_pages_a_story_as_the_page_does(client, monkeypatch):
+    from api.routers import stories as api_stories
+    from web import views
+
+    for module in (views, api_stories):
+        monkeypatch.setattr(module, "STORY_LEADS", 2)
+        monkeypatch.setattr(module, "STORY_TIMELINE_PAGE", 4)
+    story = make_big_story(publishers=3, per_publisher=3)
+    page2 = client.get(f"/api/stories/{story.pk}", {"page": 2}).json()
+    assert (page2["page"], page2["pages"], page2["briefing"]) == (2, 3, None)
+    assert [a["title"] for a in page2["timeline"]] == [f"Strike report {t}" for t in ("1-1", "2-1", "0-2", "1-2")]
+    assert [a["title"] for a in page2["leads"]] == ["Strike report 0-0", "Strike report 1-0"]
+    html = client.get(story.get_absolute_url(), {"page": 2}).content.decode()
+    assert all(f"{a['title']}<" in html for a in page2["timeline"])
+    assert client.get(f"/api/stories/{story.pk}", {"page": 4}).status_code == 404
+
+
+def test_publishers_page_shows_the_most_active_and_finds_any_by_name(client, monkeypatch):
+    from web import views
+
+    busy, quiet = make_publisher("Busy Gazette"), make_publisher("Quiet Courier")
+    for n in range(3):
+        make_article(busy, n)
+    make_article(quiet, 10)
+    make_publisher("Silent Herald")  # no articles: not among the most active
+    page = client.get(reverse("publishers")).content.decode()
+    assert page.index("Busy Gazette") < page.index("Quiet Courier") and "Silent Herald" not in page
+    assert "the latest 10,000 articles" in page
+    found = client.get(reverse("publishers"), {"q": "herald"}).content.decode()
+    assert "Silent Herald" in found and "Busy Gazette" not in found and "1 publisher named like" in found
+    monkeypatch.setattr(views, "PUBLISHERS_PER_PAGE", 2)
+    by_name = client.get(reverse("publishers"), {"sort": "name", "page": 2}).content.decode()
+    assert "Silent Herald" in by_name and "Busy Gazette" not in by_name and "Page 2 of 2" in by_name
+
+
+def test_home_filter_offers_the_most_active_publishers_and_the_chosen_one(client, monkeypatch):
+    from web import views
+
+    monkeypatch.setattr(views, "FILTER_PUBLISHERS", 1)
+    busy, quiet = make_publisher("Busy Gazette"), make_publisher("Quiet Courier")
+    for n in range(3):
+        make_article(busy, n)
+    make_article(quiet, 10)
+    options = client.get(reverse("home")).content.decode().split('id="publisher-filter"')[1].split("</select>")[0]
+    assert "Busy Gazette" in options and "Quiet Courier" not in options
+    chosen = client.get(reverse("home"), {"publisher": "quiet-courier"}).content.decode()
+    options = chosen.split('id="publisher-filter"')[1].split("</select>")[0]
+    assert '<option value="quiet-courier" selected>Quiet Courier</option>' in options
