@@ -52,7 +52,7 @@ DEFAULT_THREADS = 1  # one session is shared by every caller thread: they parall
 PRECISIONS = ("fp32", "int8")
 QUANTIZER_VERSION = 1  # bump whenever quantize_int8() would produce a different graph
 # Texts of one batch are padded to its longest: a text joins the batch only while it is at least this
-# share of the batch's longest (in tokens), else it starts the next batch. Padding cost ~25 % of the
+# share of the batch's longest (in tokens), else it starts the next batch. Padding cost ~20 % of the
 # encoder's CPU on 20-article batches of title + lead (a padded token costs as much as a real one);
 # one run() per text costs a little more than this in call overhead.
 BATCH_MIN_FILL = 0.9
