@@ -101,7 +101,9 @@ def process_articles(article_ids: Sequence[int]) -> int:
     if not articles:
         return 0
     # 1. vectors and signatures
-    encoder = embeddings.get_encoder(settings.MODELS_DIR, threads=settings.ENCODER_THREADS)
+    encoder = embeddings.get_encoder(
+        settings.MODELS_DIR, threads=settings.ENCODER_THREADS, precision=settings.ENCODER_PRECISION
+    )
     texts = [article_text(a) for a in articles]
     vectors = encoder.encode([clustering.embedding_text(a.title, t) for a, t in zip(articles, texts, strict=True)])
     signatures = [dedupe.signature(t) for t in texts]
@@ -112,7 +114,7 @@ def process_articles(article_ids: Sequence[int]) -> int:
     ArticleVector.objects.bulk_create(
         [
             ArticleVector(
-                article=a, model=embeddings.MODEL_NAME, dimension=embeddings.DIMENSION,
+                article=a, model=encoder.vector_model, dimension=embeddings.DIMENSION,
                 vector=embeddings.to_bytes(v), text_signature=s.to_bytes() if s else None, headline_key=h,
                 published_at=a.published_at,
             )

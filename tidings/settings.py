@@ -14,6 +14,9 @@ TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own thr
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
 TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
+TIDINGS_ENCODER_PRECISION  "fp32" (default) or "int8": the embedding model the story stage runs for article
+                       vectors; int8 (per-channel, quantised once into the data directory) is ~1.5x cheaper a
+                       text, its vectors 0.985-0.99 cosine to fp32 (docs/benchmarks.md); questions stay fp32
 TIDINGS_VECTOR_INDEX   "exact" (default: each worker scans its own matrix), "files" (HNSW files under the data
                        directory, memory-mapped by every worker of a machine) or "pgvector" (pgvector's HNSW index
                        in the PostgreSQL database, shared by every machine; needs the extension there)
@@ -106,6 +109,10 @@ READERS_MAY_ADD_FEEDS = os.environ.get("TIDINGS_READERS_ADD_FEEDS", "") == "1"
 STORIES_ENABLED = os.environ.get("TIDINGS_STORIES", "on") != "off"
 # Threads of the embedding model in each worker process: workers already use every core.
 ENCODER_THREADS = int(os.environ.get("TIDINGS_ENCODER_THREADS", "1"))
+# The article vectors' model: fp32 (the model itself) or int8 (per-channel quantised copy, cheaper, approximate).
+ENCODER_PRECISION = os.environ.get("TIDINGS_ENCODER_PRECISION", "fp32")
+if ENCODER_PRECISION not in ("fp32", "int8"):
+    raise ImproperlyConfigured("TIDINGS_ENCODER_PRECISION must be fp32 or int8.")
 VECTOR_INDEX = os.environ.get("TIDINGS_VECTOR_INDEX", "exact")
 if VECTOR_INDEX not in ("exact", "files", "pgvector"):
     raise ImproperlyConfigured(
