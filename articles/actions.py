@@ -236,7 +236,9 @@ def place_in_story(article_ids: Sequence[int], story_id: int) -> None:
 
 def fold_copies(copy_ids: Sequence[int], *, into: int, story_id: int | None = None) -> None:
     """Mark `copy_ids` as copies of article `into` (and move them to `story_id` when given)."""
-    fields = {"duplicate_of": into} if story_id is None else {"duplicate_of": into, "story_id": story_id}
+    fields = {"duplicate_of": into}
+    if story_id is not None:
+        fields["story_id"] = story_id
     Article.objects.filter(pk__in=copy_ids).update(**fields)
 
 

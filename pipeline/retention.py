@@ -39,7 +39,7 @@ def prunable(cutoff: datetime):
 
 def prune_old_articles(now: datetime, keep_for: timedelta, *, batch: int = PRUNE_BATCH) -> int:
     """Delete what is older than `keep_for`, a batch at a time; returns how many articles went."""
-    cutoff, pruned = now - keep_for, 0
+    cutoff, pruned = now - keep_for, []
     while True:
         with transaction.atomic():
             ids = list(prunable(cutoff).order_by("published_at", "pk").values_list("pk", flat=True)[:batch])
@@ -47,7 +47,8 @@ def prune_old_articles(now: datetime, keep_for: timedelta, *, batch: int = PRUNE
                 break
             stories = article_actions.delete_articles(ids)
             emptied = story_actions.recount_stories(stories)
-        story_actions.forget_vectors(ids)
-        pruned += len(ids)
+        pruned += ids
         logger.info("old articles deleted", extra={"articles": len(ids), "stories_emptied": emptied})
-    return pruned
+    # Once for the whole run: removing from the index files rewrites every day's graph that held one of them.
+    story_actions.forget_vectors(pruned)
+    return len(pruned)

@@ -503,7 +503,7 @@ def forget_stories_of(article_ids: Sequence[int]) -> None:
 
 
 def forget_vectors(article_ids: Sequence[int]) -> None:
-    """Deleted articles leave this process's neighbour index and the shared HNSW files (TIDINGS_VECTOR_INDEX=files).
+    """Deleted articles leave this process's neighbour index and the shared one (HNSW files or pgvector).
     Other workers' in-memory indexes keep them until they restart; a deleted neighbour has no row left, so the
     story stage passes over it."""
     shared_index().forget(article_ids)

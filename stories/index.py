@@ -73,7 +73,7 @@ class VectorIndex:
         return added
 
     def forget(self, article_ids: Iterable[int]) -> None:
-        """Drop deleted articles (retention): from memory, and from the shared files when the index uses them."""
+        """Drop deleted articles (retention): from memory, and from the shared index (files or pgvector) if any."""
         gone = set(article_ids)
         if not gone:
             return
