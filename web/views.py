@@ -3,10 +3,13 @@ AI outputs on demand and caches them (a question, a story briefing)."""
 
 import hashlib
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Substr
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
@@ -121,8 +124,46 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         return redirect(article.duplicate_of)
     if KEEP_FOR_OFFLINE_HEADER not in request.headers:  # the app's service worker keeping a saved article is no read
         record_read(request.user, article)
-    parts = _article_parts(article)
     llm = ai_actions.generative_settings()
+    generative_model = llm.model if llm.configured else ""
+    plain_visit = answer is None and not ask_error and not question and not request.GET
+    if plain_visit and not request.user.is_authenticated and not len(messages.get_messages(request)):
+        return _anonymous_article_page(request, article, generative_model)
+    return _render_article(request, article, generative_model, answer=answer, ask_error=ask_error, question=question)
+
+
+# Stands for the reader's CSRF token in a page cached for every anonymous reader; replaced on each request.
+CSRF_PLACEHOLDER = "tidingsCsrfTokenPlaceholder9f3c"
+
+
+def _anonymous_article_page(request, article, generative_model: str):
+    """The article page as every anonymous reader sees it, rendered once and cached (core.pagecache), with the
+    reader's own CSRF token put in on each request. The fingerprint of the rows it was drawn from makes an
+    edit to the article, its publisher (name, licence) or its story show at once."""
+    fingerprint = _rows_fingerprint(article, article.publisher, article.story, generative_model)
+    key = pagecache.article_page_key(article.pk)
+    cached = cache.get(key)
+    if cached and cached[0] == fingerprint:
+        page = cached[1]
+    else:
+        response = _render_article(request, article, generative_model, csrf_token=CSRF_PLACEHOLDER)
+        page = response.content.decode()
+        cache.set(key, (fingerprint, page), pagecache.ARTICLE_PAGE_SECONDS)
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _rows_fingerprint(*rows) -> str:
+    """A digest of every loaded column of the given model rows (None and plain values stand as themselves)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for row in rows:
+        if hasattr(row, "_meta"):
+            row = [(field.attname, row.__dict__.get(field.attname)) for field in row._meta.concrete_fields]
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _render_article(request, article, generative_model: str, *, answer=None, ask_error="", question="", **extra):
+    parts = _article_parts(article)
     context = {
         "article": article,
         **parts,
@@ -130,7 +171,8 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         "answer_quotes": ai_queries.cited([answer.content], article.body_text)[0]["quotes"] if answer else [],
         "ask_error": ask_error,
         "question": question,
-        "generative_model": llm.model if llm.configured else "",
+        "generative_model": generative_model,
+        **extra,
     }
     return render(request, "web/article.html", context, status=400 if ask_error else 200)
 

@@ -1,13 +1,17 @@
 """Pages: what a reader sees, escaped, with pinned query counts."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.text import slugify
 
+from accounts.models import User
 from articles.models import Article
 from sources.models import Feed, Publisher
+from web import views
 from web.templatetags.tidings import news_time
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +277,67 @@ def test_home_filter_offers_the_most_active_publishers_and_the_chosen_one(client
     chosen = client.get(reverse("home"), {"publisher": "quiet-courier"}).content.decode()
     options = chosen.split('id="publisher-filter"')[1].split("</select>")[0]
     assert '<option value="quiet-courier" selected>Quiet Courier</option>' in options
+
+
+def _csrf_field(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_anonymous_article_page_is_rendered_once_and_carries_each_readers_own_csrf_token(django_assert_num_queries):
+    article = make_article(make_publisher("Harbour Times"))
+    first_reader, second_reader = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_page = first_reader.get(article.get_absolute_url()).content.decode()
+    with django_assert_num_queries(1):  # the article (with publisher and story); the rest is the cached page
+        second_page = second_reader.get(article.get_absolute_url()).content.decode()
+    assert views.CSRF_PLACEHOLDER not in first_page + second_page
+    assert second_page.replace(_csrf_field(second_page), "") == first_page.replace(_csrf_field(first_page), "")
+    ask = reverse("article-ask", args=[article.pk])
+    for reader, page in ((first_reader, first_page), (second_reader, second_page)):
+        response = reader.post(ask, {"question": "What was built?", "csrfmiddlewaretoken": _csrf_field(page)})
+        assert response.status_code == 200 and "What was built?" in response.content.decode()
+    # Each token belongs to its reader: the other's is refused.
+    refused = first_reader.post(ask, {"question": "What was built?", "csrfmiddlewaretoken": _csrf_field(second_page)})
+    assert refused.status_code == 403
+
+
+def test_cached_anonymous_page_shows_edits_to_article_publisher_story_and_comments_at_once(client):
+    from comments.actions import do_delete_comment, do_edit_comment, do_post_comment
+    from stories.models import Story
+
+    publisher = make_publisher("Harbour Times")
+    article = make_article(publisher, title="Bridge reopens")
+    assert "<h1>Bridge reopens</h1>" in client.get(article.get_absolute_url()).content.decode()
+
+    def page() -> str:
+        return client.get(article.get_absolute_url()).content.decode()
+
+    Article.objects.filter(pk=article.pk).update(title="Bridge reopens after repairs")
+    assert "<h1>Bridge reopens after repairs</h1>" in page()
+    Publisher.objects.filter(pk=publisher.pk).update(name="Harbour Daily Times")
+    assert ">Harbour Daily Times</a>" in page()
+    when = article.published_at
+    story = Story.objects.create(title="Bridge", article_count=2, publisher_count=3, first_published_at=when,
+                                 last_published_at=when)  # fmt: skip
+    Article.objects.filter(pk=article.pk).update(story=story)
+    assert "Full coverage: 3 publishers" in page()
+    Story.objects.filter(pk=story.pk).update(publisher_count=4)
+    assert "Full coverage: 4 publishers" in page()
+
+    author = User.objects.create_user("carol", "carol@example.org", "a long password 4")
+    comment = do_post_comment(author, article, "The cables look new.")
+    assert "The cables look new." in page() and "No comments yet" not in page()
+    do_edit_comment(comment, "The cables look brand new.")
+    assert "The cables look brand new." in page()
+    do_delete_comment(author, comment)
+    assert "The cables look brand new." not in page()
+
+
+def test_signed_in_readers_get_their_own_page_not_the_anonymous_one(client):
+    article = make_article(make_publisher("Harbour Times"))
+    assert "Sign in to follow" in client.get(article.get_absolute_url()).content.decode()
+    reader = User.objects.create_user("dana", "dana@example.org", "a long password 5")
+    client.force_login(reader)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Save for later" in page and "Sign in to follow" not in page
+    client.logout()
+    assert "Sign in to follow" in client.get(article.get_absolute_url()).content.decode()
