@@ -33,9 +33,13 @@ def article_page_key(article_id: int) -> str:
     return f"article-page:v1:{article_id}"
 
 
+def article_shared_key(article_id: int) -> str:
+    return f"article-shared:v1:{article_id}"
+
+
 def forget_articles(article_ids: Iterable[int]) -> None:
     ids = {pk for pk in article_ids if pk is not None}
-    keys = [key(pk) for pk in ids for key in (article_parts_key, article_page_key)]
+    keys = [key(pk) for pk in ids for key in (article_parts_key, article_page_key, article_shared_key)]
     if not keys:
         return
     cache.delete_many(keys)

@@ -3,7 +3,6 @@ AI outputs on demand and caches them (a question, a story briefing)."""
 
 import hashlib
 
-from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -12,6 +11,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ai import actions as ai_actions
@@ -127,29 +127,69 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     llm = ai_actions.generative_settings()
     generative_model = llm.model if llm.configured else ""
     plain_visit = answer is None and not ask_error and not question and not request.GET
-    if plain_visit and not request.user.is_authenticated and not len(messages.get_messages(request)):
-        return _anonymous_article_page(request, article, generative_model)
-    return _render_article(request, article, generative_model, answer=answer, ask_error=ask_error, question=question)
-
-
-# Stands for the reader's CSRF token in a page cached for every anonymous reader; replaced on each request.
-CSRF_PLACEHOLDER = "tidingsCsrfTokenPlaceholder9f3c"
-
-
-def _anonymous_article_page(request, article, generative_model: str):
-    """The article page as every anonymous reader sees it, rendered once and cached (core.pagecache), with the
-    reader's own CSRF token put in on each request. The fingerprint of the rows it was drawn from makes an
-    edit to the article, its publisher (name, licence) or its story show at once."""
+    if not plain_visit:
+        extra = {"answer": answer, "ask_error": ask_error, "question": question}
+        return _render_article(request, article, generative_model, **extra)
     fingerprint = _rows_fingerprint(article, article.publisher, article.story, generative_model)
-    key = pagecache.article_page_key(article.pk)
+    if request.user.is_authenticated:
+        page = _shared_page(request, article, generative_model, fingerprint)
+        page = _fill_slots(page, request, article, READER_SLOTS)
+    else:
+        page = _anonymous_page(request, article, generative_model, fingerprint)
+        page = _fill_slots(page, request, article, ["messages"])
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+# An article page is rendered once for every reader (core.pagecache) and each reader's own parts are put in
+# per request: CSRF_PLACEHOLDER stands for their CSRF token, and each slot below for the template that fills it.
+CSRF_PLACEHOLDER = "tidingsCsrfTokenPlaceholder9f3c"
+READER_SLOTS = {
+    "account": "accounts/_nav.html",
+    "messages": "web/_messages.html",
+    "actions": "readers/_article_actions.html",
+    "comments": "comments/_section.html",
+}
+SLOT_MARKERS = {name: mark_safe(f"<!--tidings-reader-slot:{name}-->") for name in READER_SLOTS}
+
+
+def _cached_render(key: str, fingerprint: str, render) -> str:
+    """The cached render under `key` if it was drawn from the same rows (`fingerprint`), else a new one."""
     cached = cache.get(key)
     if cached and cached[0] == fingerprint:
-        page = cached[1]
-    else:
-        response = _render_article(request, article, generative_model, csrf_token=CSRF_PLACEHOLDER)
-        page = response.content.decode()
-        cache.set(key, (fingerprint, page), pagecache.ARTICLE_PAGE_SECONDS)
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        return cached[1]
+    page = render()
+    cache.set(key, (fingerprint, page), pagecache.ARTICLE_PAGE_SECONDS)
+    return page
+
+
+def _shared_page(request, article, generative_model: str, fingerprint: str) -> str:
+    """The page with every reader's own part left as a slot. The fingerprint of the rows it was drawn from
+    makes an edit to the article, its publisher (name, licence) or its story show at once."""
+
+    def render() -> str:
+        response = _render_article(request, article, generative_model, csrf_token=CSRF_PLACEHOLDER,
+                                   reader_slots=SLOT_MARKERS)  # fmt: skip
+        return response.content.decode()
+
+    return _cached_render(pagecache.article_shared_key(article.pk), fingerprint, render)
+
+
+def _anonymous_page(request, article, generative_model: str, fingerprint: str) -> str:
+    """The page as every anonymous reader sees it (comments included), only the messages left as a slot."""
+
+    def render() -> str:
+        page = _shared_page(request, article, generative_model, fingerprint)
+        slots = [name for name in READER_SLOTS if name != "messages"]
+        return _fill_slots(page, request, article, slots, csrf_token=CSRF_PLACEHOLDER)
+
+    return _cached_render(pagecache.article_page_key(article.pk), fingerprint, render)
+
+
+def _fill_slots(page: str, request, article, slots, **context) -> str:
+    for name in slots:
+        part = render_to_string(READER_SLOTS[name], {"article": article, **context}, request)
+        page = page.replace(SLOT_MARKERS[name], part)
+    return page
 
 
 def _rows_fingerprint(*rows) -> str:

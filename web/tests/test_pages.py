@@ -341,3 +341,33 @@ def test_signed_in_readers_get_their_own_page_not_the_anonymous_one(client):
     assert "Save for later" in page and "Sign in to follow" not in page
     client.logout()
     assert "Sign in to follow" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_signed_in_readers_share_one_render_each_with_their_own_name_state_messages_and_token():
+    from readers.actions import do_save
+
+    article = make_article(make_publisher("Harbour Times"))
+    url = article.get_absolute_url()
+    dana = User.objects.create_user("dana", "dana@example.org", "a long password 5")
+    erin = User.objects.create_user("erin", "erin@example.org", "a long password 7")
+    do_save(dana, article)
+    dana_client, erin_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    dana_client.force_login(dana)
+    erin_client.force_login(erin)
+    dana_page, erin_page = dana_client.get(url).content.decode(), erin_client.get(url).content.decode()
+    for page in (dana_page, erin_page):
+        assert "tidings-reader-slot" not in page and views.CSRF_PLACEHOLDER not in page
+        assert 'id="comment-form"' in page and "Sign in to comment" not in page
+    assert '<span class="account-name">dana</span>' in dana_page and "erin" not in dana_page
+    assert '<span class="account-name">erin</span>' in erin_page and "dana" not in erin_page
+    assert 'aria-pressed="true">Saved</button>' in dana_page and "Save for later" in erin_page
+
+    form = {"body": "Seen from the ferry.", "csrfmiddlewaretoken": _csrf_field(erin_page)}
+    assert erin_client.post(reverse("comment-post", args=[article.pk]), form).status_code == 302
+    erin_page = erin_client.get(url).content.decode()
+    assert "Your comment is posted." in erin_page and "Seen from the ferry." in erin_page
+    dana_page = dana_client.get(url).content.decode()
+    assert "Seen from the ferry." in dana_page and "Your comment is posted." not in dana_page
+    anonymous_page = Client().get(url).content.decode()
+    assert "Seen from the ferry." in anonymous_page and "Sign in to comment" in anonymous_page
+    assert 'id="comment-form"' not in anonymous_page and "erin" not in anonymous_page.split("comments-title")[0]
