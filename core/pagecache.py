@@ -1,9 +1,10 @@
 """Cached parts of pages that only the pipeline rewrites, and how writers invalidate them.
 
-Two entries per article: its page's parts (copies, hashtags, related list, AI outputs; every reader), and the
-whole page as an anonymous reader sees it (web.views; with the comments). The page entry also records a
-fingerprint of the article, publisher and story rows it was rendered from, so edits to those rows need no
-invalidation; what lives in other tables does.
+Three entries per article: its page's parts (copies, hashtags, related list, AI outputs); the page rendered
+once for every reader with each reader's own parts left as slots (web.views); and that page as every
+anonymous reader sees it, comments included. The two page entries also record a fingerprint of the article,
+publisher and story rows they were rendered from, so edits to those rows need no invalidation; what lives in
+other tables does.
 
 The article page's copies, hashtags and related list change when stories.actions rewrites them (a new
 article joins the story, consolidation moves it, a copy is folded in, retention deletes a related article);
@@ -30,11 +31,11 @@ def article_parts_key(article_id: int) -> str:
 
 
 def article_page_key(article_id: int) -> str:
-    return f"article-page:v1:{article_id}"
+    return f"article-page:v2:{article_id}"
 
 
 def article_shared_key(article_id: int) -> str:
-    return f"article-shared:v1:{article_id}"
+    return f"article-shared:v2:{article_id}"
 
 
 def forget_articles(article_ids: Iterable[int]) -> None:

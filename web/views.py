@@ -2,6 +2,8 @@
 AI outputs on demand and caches them (a question, a story briefing)."""
 
 import hashlib
+import secrets
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -133,26 +135,50 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     fingerprint = _rows_fingerprint(article, article.publisher, article.story, generative_model)
     if request.user.is_authenticated:
         page = _shared_page(request, article, generative_model, fingerprint)
-        page = _fill_slots(page, request, article, READER_SLOTS)
+        page = page.fill(request, article, READER_SLOTS)
     else:
         page = _anonymous_page(request, article, generative_model, fingerprint)
-        page = _fill_slots(page, request, article, ["messages"])
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        page = page.fill(request, article, ["messages"])
+    return HttpResponse(page.html.replace(page.csrf_placeholder, get_token(request)))
 
 
 # An article page is rendered once for every reader (core.pagecache) and each reader's own parts are put in
-# per request: CSRF_PLACEHOLDER stands for their CSRF token, and each slot below for the template that fills it.
-CSRF_PLACEHOLDER = "tidingsCsrfTokenPlaceholder9f3c"
+# per request: a placeholder stands for their CSRF token, and a marker for each slot below, filled by its
+# template.
 READER_SLOTS = {
     "account": "accounts/_nav.html",
     "messages": "web/_messages.html",
     "actions": "readers/_article_actions.html",
     "comments": "comments/_section.html",
 }
-SLOT_MARKERS = {name: mark_safe(f"<!--tidings-reader-slot:{name}-->") for name in READER_SLOTS}
 
 
-def _cached_render(key: str, fingerprint: str, render) -> str:
+@dataclass(frozen=True)
+class SharedRender:
+    """A page rendered for every reader. Its placeholder and markers carry a random nonce drawn at render
+    time, so no text from a publisher can spell them (a body that named the placeholder in an image address
+    would otherwise send each reader's CSRF token to that address)."""
+
+    html: str
+    nonce: str
+
+    @property
+    def csrf_placeholder(self) -> str:
+        return f"tidingscsrf{self.nonce}"
+
+    def marker(self, slot: str) -> str:
+        return mark_safe(f"<!--tidings-slot-{self.nonce}:{slot}-->")
+
+    def fill(self, request, article, slots, **context) -> "SharedRender":
+        html = self.html
+        for name in slots:
+            html = html.replace(
+                self.marker(name), render_to_string(READER_SLOTS[name], {"article": article, **context}, request)
+            )
+        return SharedRender(html, self.nonce)
+
+
+def _cached_render(key: str, fingerprint: str, render) -> SharedRender:
     """The cached render under `key` if it was drawn from the same rows (`fingerprint`), else a new one."""
     cached = cache.get(key)
     if cached and cached[0] == fingerprint:
@@ -162,34 +188,29 @@ def _cached_render(key: str, fingerprint: str, render) -> str:
     return page
 
 
-def _shared_page(request, article, generative_model: str, fingerprint: str) -> str:
+def _shared_page(request, article, generative_model: str, fingerprint: str) -> SharedRender:
     """The page with every reader's own part left as a slot. The fingerprint of the rows it was drawn from
     makes an edit to the article, its publisher (name, licence) or its story show at once."""
 
-    def render() -> str:
-        response = _render_article(request, article, generative_model, csrf_token=CSRF_PLACEHOLDER,
-                                   reader_slots=SLOT_MARKERS)  # fmt: skip
-        return response.content.decode()
+    def render() -> SharedRender:
+        blank = SharedRender("", secrets.token_hex(12))
+        slots = {name: blank.marker(name) for name in READER_SLOTS}
+        response = _render_article(request, article, generative_model, csrf_token=blank.csrf_placeholder,
+                                   reader_slots=slots)  # fmt: skip
+        return SharedRender(response.content.decode(), blank.nonce)
 
     return _cached_render(pagecache.article_shared_key(article.pk), fingerprint, render)
 
 
-def _anonymous_page(request, article, generative_model: str, fingerprint: str) -> str:
+def _anonymous_page(request, article, generative_model: str, fingerprint: str) -> SharedRender:
     """The page as every anonymous reader sees it (comments included), only the messages left as a slot."""
 
-    def render() -> str:
+    def render() -> SharedRender:
         page = _shared_page(request, article, generative_model, fingerprint)
         slots = [name for name in READER_SLOTS if name != "messages"]
-        return _fill_slots(page, request, article, slots, csrf_token=CSRF_PLACEHOLDER)
+        return page.fill(request, article, slots, csrf_token=page.csrf_placeholder)
 
     return _cached_render(pagecache.article_page_key(article.pk), fingerprint, render)
-
-
-def _fill_slots(page: str, request, article, slots, **context) -> str:
-    for name in slots:
-        part = render_to_string(READER_SLOTS[name], {"article": article, **context}, request)
-        page = page.replace(SLOT_MARKERS[name], part)
-    return page
 
 
 def _rows_fingerprint(*rows) -> str:
