@@ -110,6 +110,21 @@ def test_record_read_keeps_one_row_per_article_and_moves_read_at(reader):
     assert list(ReadingHistory.objects.values_list("article_id", "read_at")) == [(article.pk, later)]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_record_read_outside_a_transaction_leaves_the_connections_durability_as_it_was(reader):
+    """On PostgreSQL the read is committed without waiting for the disk: that setting lasts only as long as
+    its own statement's transaction, so whatever the connection writes next waits for the disk as before."""
+    from django.db import connection
+
+    article = make_article(make_publisher("Asia Times"))
+    entry = actions.record_read(reader, article, now=NEWEST)
+    assert ReadingHistory.objects.get() == entry
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("on",)
+
+
 def test_record_read_writes_nothing_when_the_reader_keeps_no_history(reader):
     reader.keep_history = False
     reader.save(update_fields=["keep_history"])
