@@ -94,6 +94,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, so psycopg prepares a query after its fifth run on a connection and
+    # PostgreSQL stops planning it again: planning was most of a page's short queries (an article by its id,
+    # 0.5 of 0.6 ms). Not for a pooler in transaction mode (prepared statements belong to one connection); a
+    # migration that changes a column's type wants the web processes restarted, as every deploy does.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("TIDINGS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
@@ -225,6 +231,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # two weeks, then sign in again
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Sessions are written to the database and read from the cache (the shared cache above): every signed-in
+# request reads its session, and a cache read costs a fraction of a query; a cleared cache loses no session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 EMAIL_BACKEND = os.environ.get("TIDINGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("TIDINGS_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("TIDINGS_EMAIL_PORT", "25"))

@@ -234,6 +234,20 @@ def test_sign_out_by_post(client, ada):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_signed_in_reader_stays_signed_in_when_the_cache_is_cleared_and_out_once_signed_out(client, ada):
+    """Sessions are read from the cache but kept in the database: a cleared cache (a Redis restart) signs
+    nobody out, and signing out leaves nothing in either to sign back in with."""
+    from django.core.cache import cache
+
+    assert client.post("/login/", {"username": "ada", "password": PASSWORD}).status_code == 302
+    cookie = client.cookies["sessionid"].value
+    cache.clear()
+    assert '<span class="account-name">ada</span>' in client.get("/account/").content.decode()
+    client.post("/logout/")
+    client.cookies["sessionid"] = cookie  # the old cookie, kept by someone who copied it
+    assert client.get("/account/")["Location"].startswith("/login/")
+
+
 # Throttling
 
 

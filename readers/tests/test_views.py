@@ -146,8 +146,9 @@ def test_for_you_shows_reasons_under_headlines_with_pinned_queries(signed_in, re
     for target in (paper, tariffs, story):
         actions.do_follow(reader, target)
     actions.do_save(reader, saved)
-    # session, user; follows, mutes, centroid vectors; newest article, candidates, their hashtags, picked articles
-    with django_assert_num_queries(9):
+    # user (the session is read from the cache); follows, mutes, centroid vectors; newest article, candidates,
+    # their hashtags, picked articles
+    with django_assert_num_queries(8):
         response = signed_in.get(reverse("readers:for-you"))
     page = response.content.decode()
     assert response.status_code == 200
@@ -188,8 +189,8 @@ def test_saved_list_with_pinned_queries(signed_in, reader, django_assert_num_que
     paper = make_publisher("Asia Times")
     for n in range(3):
         actions.do_save(reader, make_article(paper, f"Saved {n}"))
-    # session, user, count, page of saved articles with their publishers
-    with django_assert_num_queries(4):
+    # user (the session is read from the cache), count, page of saved articles with their publishers
+    with django_assert_num_queries(3):
         page = signed_in.get(reverse("readers:saved")).content.decode()
     assert [t for t in ("Saved 0", "Saved 1", "Saved 2") if t in page] == ["Saved 0", "Saved 1", "Saved 2"]
 
@@ -202,8 +203,9 @@ def test_learned_page_lists_choices_topics_and_explains_clearing(signed_in, read
     actions.do_mute(reader, make_hashtag("Celebrities"))
     actions.do_save(reader, first)
     actions.record_read(reader, second)
-    # session, user; follows, mutes, saved count and rows, history count and rows, topics
-    with django_assert_num_queries(9):
+    # user (the session is read from the cache); follows, mutes, saved count and rows, history count and rows,
+    # topics
+    with django_assert_num_queries(8):
         page = signed_in.get(reverse("readers:learned")).content.decode()
     topics = page.split('id="topics-title"')[1].split("</section>")[0]
     assert topics.index("#Tariffs") < topics.index("#Ports")
