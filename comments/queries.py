@@ -23,6 +23,11 @@ def with_comment_counts(queryset):
     return queryset.annotate(visible_comment_count=Coalesce(Subquery(visible, output_field=IntegerField()), Value(0)))
 
 
+def has_comments(article_id: int) -> bool:
+    """Whether the article has a comment in any state (held, hidden and deleted ones included)."""
+    return Comment.objects.filter(article_id=article_id).exists()
+
+
 def visible_count(article_id: int) -> int:
     return Comment.objects.visible().filter(article_id=article_id).count()
 
@@ -57,8 +62,11 @@ def mark_permissions(comment: Comment, user, *, reported: bool = False, now=None
     return comment
 
 
-def comment_section(article, user) -> Section:
-    """Visible comments in threads, the reader's own held ones, and placeholders for removed parents of replies."""
+def comment_section(article, user, *, known_empty: bool = False) -> Section:
+    """Visible comments in threads, the reader's own held ones, and placeholders for removed parents of replies.
+    `known_empty`: the caller knows the article has no comment in any state (has_comments), so nothing is read."""
+    if known_empty:
+        return Section(count=0, threads=[])
     shown = Q(status=Comment.Status.VISIBLE) | Q(status__in=SHOWN_AS_PLACEHOLDER, parent__isnull=True)
     if user.is_authenticated:
         shown |= Q(status=Comment.Status.HELD, author=user)

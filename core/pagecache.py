@@ -9,39 +9,66 @@ other tables does.
 The article page's copies, hashtags and related list change when stories.actions rewrites them (a new
 article joins the story, consolidation moves it, a copy is folded in, retention deletes a related article);
 its AI outputs when ai.actions writes a digest or an explainer; its comments when comments.actions posts,
-edits, deletes, moderates or releases one. Those writers call `forget_articles`; the
-cache entry is dropped at once and again when the transaction commits, so a reader who filled it from the
-old rows in between cannot keep them.
+edits, deletes, moderates or releases one. Those writers call `forget_articles`, which gives the article a new
+generation (a random token) at once and again when the transaction commits. Every entry records the generation
+read before its rows were (`fetch`), so a reader who rendered from rows read before a writer committed leaves an
+entry that no later reader takes, however the two interleave.
 """
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
 
 # Entries are invalidated explicitly; the lifetime only bounds the cost of an invalidation that was lost
-# (a process killed between commit and delete).
+# (a process killed between commit and the cache write).
 ARTICLE_PARTS_SECONDS = 6 * 3600
-# The anonymous page shows relative times ("5 minutes ago"), so it lives no longer than their finest step.
+# The article page shows relative times ("5 minutes ago"), so its renders (the one shared by every reader,
+# and the anonymous page) live no longer than their finest step.
 ARTICLE_PAGE_SECONDS = 60
 
 
 def article_parts_key(article_id: int) -> str:
-    return f"article-parts:v2:{article_id}"
+    return f"article-parts:v3:{article_id}"
 
 
 def article_page_key(article_id: int) -> str:
-    return f"article-page:v2:{article_id}"
+    return f"article-page:v3:{article_id}"
 
 
 def article_shared_key(article_id: int) -> str:
-    return f"article-shared:v2:{article_id}"
+    return f"article-shared:v3:{article_id}"
+
+
+def article_generation_key(article_id: int) -> str:
+    return f"article-generation:v1:{article_id}"
+
+
+def fetch(article_id: int, key: str, compute: Callable[[], object], *, seconds: int, fingerprint: str = ""):
+    """The value cached under `key` if it was computed at the article's current generation and from rows of
+    the same `fingerprint` (a digest of rows the caller already read), else compute()'s, cached. One cache
+    round trip when it is there."""
+    generation_key = article_generation_key(article_id)
+    found = cache.get_many([key, generation_key])
+    stamp = (fingerprint, found.get(generation_key))
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1]
+    value = compute()
+    cache.set(key, (stamp, value), seconds)
+    return value
 
 
 def forget_articles(article_ids: Iterable[int]) -> None:
     ids = {pk for pk in article_ids if pk is not None}
-    keys = [key(pk) for pk in ids for key in (article_parts_key, article_page_key, article_shared_key)]
-    if not keys:
+    if not ids:
         return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    keys = [key(pk) for pk in ids for key in (article_parts_key, article_page_key, article_shared_key)]
+
+    def new_generation():
+        cache.set_many({article_generation_key(pk): secrets.token_hex(8) for pk in ids}, ARTICLE_PARTS_SECONDS)
+        cache.delete_many(keys)  # no longer taken by anyone; dropped to free the space at once
+
+    new_generation()
+    transaction.on_commit(new_generation, robust=True)

@@ -21,6 +21,7 @@ from ai import queries as ai_queries
 from ai.models import AIOutput
 from ai.providers import EXTRACTIVE
 from articles.models import ACTIVITY_SAMPLE, Article
+from comments import queries as comment_queries
 from comments.queries import with_comment_counts
 from core import pagecache
 from readers.actions import record_read
@@ -135,7 +136,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     fingerprint = _rows_fingerprint(article, article.publisher, article.story, generative_model)
     if request.user.is_authenticated:
         page = _shared_page(request, article, generative_model, fingerprint)
-        page = page.fill(request, article, READER_SLOTS)
+        page = page.fill(request, article, READER_SLOTS, comments_known_empty=page.without_comments)
     else:
         page = _anonymous_page(request, article, generative_model, fingerprint)
         page = page.fill(request, article, ["messages"])
@@ -157,10 +158,12 @@ READER_SLOTS = {
 class SharedRender:
     """A page rendered for every reader. Its placeholder and markers carry a random nonce drawn at render
     time, so no text from a publisher can spell them (a body that named the placeholder in an image address
-    would otherwise send each reader's CSRF token to that address)."""
+    would otherwise send each reader's CSRF token to that address). `without_comments`: the article had no
+    comment in any state when it was rendered, so no reader's comment section needs a query."""
 
     html: str
     nonce: str
+    without_comments: bool = False
 
     @property
     def csrf_placeholder(self) -> str:
@@ -175,17 +178,13 @@ class SharedRender:
             html = html.replace(
                 self.marker(name), render_to_string(READER_SLOTS[name], {"article": article, **context}, request)
             )
-        return SharedRender(html, self.nonce)
+        return SharedRender(html, self.nonce, self.without_comments)
 
 
-def _cached_render(key: str, fingerprint: str, render) -> SharedRender:
-    """The cached render under `key` if it was drawn from the same rows (`fingerprint`), else a new one."""
-    cached = cache.get(key)
-    if cached and cached[0] == fingerprint:
-        return cached[1]
-    page = render()
-    cache.set(key, (fingerprint, page), pagecache.ARTICLE_PAGE_SECONDS)
-    return page
+def _cached_render(article, key: str, fingerprint: str, render) -> SharedRender:
+    """The render cached under `key` if it is current (core.pagecache) and was drawn from the same rows
+    (`fingerprint`), else a new one."""
+    return pagecache.fetch(article.pk, key, render, seconds=pagecache.ARTICLE_PAGE_SECONDS, fingerprint=fingerprint)
 
 
 def _shared_page(request, article, generative_model: str, fingerprint: str) -> SharedRender:
@@ -197,9 +196,9 @@ def _shared_page(request, article, generative_model: str, fingerprint: str) -> S
         slots = {name: blank.marker(name) for name in READER_SLOTS}
         response = _render_article(request, article, generative_model, csrf_token=blank.csrf_placeholder,
                                    reader_slots=slots)  # fmt: skip
-        return SharedRender(response.content.decode(), blank.nonce)
+        return SharedRender(response.content.decode(), blank.nonce, not comment_queries.has_comments(article.pk))
 
-    return _cached_render(pagecache.article_shared_key(article.pk), fingerprint, render)
+    return _cached_render(article, pagecache.article_shared_key(article.pk), fingerprint, render)
 
 
 def _anonymous_page(request, article, generative_model: str, fingerprint: str) -> SharedRender:
@@ -208,9 +207,10 @@ def _anonymous_page(request, article, generative_model: str, fingerprint: str) -
     def render() -> SharedRender:
         page = _shared_page(request, article, generative_model, fingerprint)
         slots = [name for name in READER_SLOTS if name != "messages"]
-        return page.fill(request, article, slots, csrf_token=page.csrf_placeholder)
+        return page.fill(request, article, slots, csrf_token=page.csrf_placeholder,
+                         comments_known_empty=page.without_comments)  # fmt: skip
 
-    return _cached_render(pagecache.article_page_key(article.pk), fingerprint, render)
+    return _cached_render(article, pagecache.article_page_key(article.pk), fingerprint, render)
 
 
 def _rows_fingerprint(*rows) -> str:
@@ -242,9 +242,8 @@ def _article_parts(article) -> dict:
     """The copies, hashtags, related list and rendered AI outputs (summary, key points, explainer) of an
     article's page: cached until stories.actions or ai.actions rewrites them (core.pagecache), so a page costs
     one cache read instead of four queries and the rendering of a dozen cited sentences."""
-    key = pagecache.article_parts_key(article.pk)
-    parts = cache.get(key)
-    if parts is None:
+
+    def compute() -> dict:
         # Only what the page shows of them (a snippet, a link): the cache holds no bodies.
         related = (
             RelatedArticle.objects.filter(article=article)
@@ -253,7 +252,7 @@ def _article_parts(article) -> dict:
             .annotate(snippet=Substr("related__body_text", 1, SNIPPET_CHARS))
         )
         copies = article.copies.select_related("publisher").defer(*NOT_LISTED, "body_text", "summary_html_safe")
-        parts = {
+        return {
             "copies": list(copies.order_by("published_at")),
             "hashtags": list(
                 Hashtag.objects.filter(article_hashtags__article=article).order_by("article_hashtags__rank")
@@ -261,8 +260,9 @@ def _article_parts(article) -> dict:
             "related": list(related),
             "ai_html": _ai_html(article),
         }
-        cache.set(key, parts, pagecache.ARTICLE_PARTS_SECONDS)
-    return parts
+
+    key = pagecache.article_parts_key(article.pk)
+    return pagecache.fetch(article.pk, key, compute, seconds=pagecache.ARTICLE_PARTS_SECONDS)
 
 
 def _ai_html(article) -> str:

@@ -20,5 +20,5 @@ def comment_html(body: str) -> str:
 
 
 @register.simple_tag
-def comment_section(article, user):
-    return queries.comment_section(article, user)
+def comment_section(article, user, known_empty=False):
+    return queries.comment_section(article, user, known_empty=bool(known_empty))

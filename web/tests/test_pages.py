@@ -343,13 +343,14 @@ def test_signed_in_readers_get_their_own_page_not_the_anonymous_one(client):
 
 
 def test_signed_in_readers_share_one_render_each_with_their_own_name_state_messages_and_token():
-    from readers.actions import do_save
+    from readers.actions import do_follow, do_save
 
     article = make_article(make_publisher("Harbour Times"))
     url = article.get_absolute_url()
     dana = User.objects.create_user("dana", "dana@example.org", "a long password 5")
     erin = User.objects.create_user("erin", "erin@example.org", "a long password 7")
     do_save(dana, article)
+    do_follow(erin, article.publisher)
     dana_client, erin_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     dana_client.force_login(dana)
     erin_client.force_login(erin)
@@ -360,6 +361,8 @@ def test_signed_in_readers_share_one_render_each_with_their_own_name_state_messa
     assert '<span class="account-name">dana</span>' in dana_page and "erin" not in dana_page
     assert '<span class="account-name">erin</span>' in erin_page and "dana" not in erin_page
     assert 'aria-pressed="true">Saved</button>' in dana_page and "Save for later" in erin_page
+    assert 'aria-pressed="true">Following Harbour Times</button>' in erin_page
+    assert 'aria-pressed="false">Follow Harbour Times</button>' in dana_page
 
     form = {"body": "Seen from the ferry.", "csrfmiddlewaretoken": _csrf_field(erin_page)}
     assert erin_client.post(reverse("comment-post", args=[article.pk]), form).status_code == 302
@@ -370,3 +373,27 @@ def test_signed_in_readers_share_one_render_each_with_their_own_name_state_messa
     anonymous_page = Client().get(url).content.decode()
     assert "Seen from the ferry." in anonymous_page and "Sign in to comment" in anonymous_page
     assert 'id="comment-form"' not in anonymous_page and "erin" not in anonymous_page.split("comments-title")[0]
+
+
+def test_an_article_without_comments_reads_none_for_signed_in_readers_and_shows_a_held_one_to_its_author():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments.actions import do_post_comment
+
+    article = make_article(make_publisher("Harbour Times"))
+    url = article.get_absolute_url()
+    dana = User.objects.create_user("dana", "dana@example.org", "a long password 5")
+    erin = User.objects.create_user("erin", "erin@example.org", "a long password 7")
+    dana_client, erin_client = Client(), Client()
+    dana_client.force_login(dana)
+    erin_client.force_login(erin)
+    assert "No comments yet" in dana_client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        assert "No comments yet" in erin_client.get(url).content.decode()
+    assert not [q["sql"] for q in queries if "comments_comment" in q["sql"]]
+
+    do_post_comment(erin, article, "Held for a moderator to read.", held_reason="first comment")
+    assert "Held for a moderator to read." in erin_client.get(url).content.decode()
+    dana_page = dana_client.get(url).content.decode()
+    assert "Held for a moderator to read." not in dana_page and "No comments yet" in dana_page
