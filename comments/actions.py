@@ -195,7 +195,7 @@ def do_post_comment(user, article: Article, body: str, *, parent=None, ip=None, 
         if held_reason:
             ModerationLog.objects.create(action=ModerationLog.Action.HOLD, comment=comment, target_user=user,
                                          note=held_reason[:500])  # fmt: skip
-        pagecache.forget_articles([article.pk])
+        pagecache.forget_articles([article.pk], exact=True)
     return comment
 
 
@@ -227,7 +227,7 @@ def do_edit_comment(comment: Comment, body: str, *, held_reason: str = "") -> Co
             ModerationLog.objects.create(action=ModerationLog.Action.HOLD, comment=comment,
                                          target_user_id=comment.author_id, note=note[:500])  # fmt: skip
         comment.save(update_fields=fields)
-        pagecache.forget_articles([comment.article_id])
+        pagecache.forget_articles([comment.article_id], exact=True)
     return comment
 
 
@@ -247,7 +247,7 @@ def do_delete_comment(actor, comment: Comment) -> Comment:
         comment.status, comment.body = Comment.Status.DELETED, ""
         comment.save(update_fields=["status", "body"])
         comment.reports.filter(resolved=False).update(resolved=True)
-        pagecache.forget_articles([comment.article_id])
+        pagecache.forget_articles([comment.article_id], exact=True)
     return comment
 
 
@@ -291,7 +291,7 @@ def _moderate(actor, comment: Comment, status: str, action: str, note: str) -> C
         comment.reports.filter(resolved=False).update(resolved=True)
         ModerationLog.objects.create(actor=actor, action=action, comment=comment, target_user_id=comment.author_id,
                                      note=note[:500])  # fmt: skip
-        pagecache.forget_articles([comment.article_id])
+        pagecache.forget_articles([comment.article_id], exact=True)
     return comment
 
 
@@ -319,7 +319,7 @@ def release_comments_of(user, *, keep_text: bool) -> int:
     """When a reader's account goes: their comments stay up signed "deleted user" (`keep_text`), or lose what
     they say but keep their place, so replies from other readers stay in the thread. Returns how many."""
     comments = Comment.objects.filter(author=user)
-    pagecache.forget_articles(comments.values_list("article_id", flat=True).distinct())
+    pagecache.forget_articles(comments.values_list("article_id", flat=True).distinct(), exact=True)
     if keep_text:
         return comments.update(author=None)
     return comments.update(author=None, status=Comment.Status.DELETED, body="")

@@ -9,10 +9,13 @@ other tables does.
 The article page's copies, hashtags and related list change when stories.actions rewrites them (a new
 article joins the story, consolidation moves it, a copy is folded in, retention deletes a related article);
 its AI outputs when ai.actions writes a digest or an explainer; its comments when comments.actions posts,
-edits, deletes, moderates or releases one. Those writers call `forget_articles`, which gives the article a new
-generation (a random token) at once and again when the transaction commits. Every entry records the generation
-read before its rows were (`fetch`), so a reader who rendered from rows read before a writer committed leaves an
-entry that no later reader takes, however the two interleave.
+edits, deletes, moderates or releases one. Those writers call `forget_articles`, which drops the entries at once
+and again when the transaction commits. Every entry also records the article's generation, read before its
+rows were (`fetch`). Comment writers renew it (`exact=True`), at once and on commit, so a reader who rendered
+from rows read before the comment committed leaves an entry no later reader takes, however the two interleave:
+a reader's own new comment shows on the next page, always. The pipeline's writers only drop entries (a
+generation is a cache write per article, and the file cache counts its files on every write), so a render that
+raced one of them may be served until it expires.
 """
 
 import secrets
@@ -60,15 +63,17 @@ def fetch(article_id: int, key: str, compute: Callable[[], object], *, seconds: 
     return value
 
 
-def forget_articles(article_ids: Iterable[int]) -> None:
+def forget_articles(article_ids: Iterable[int], *, exact: bool = False) -> None:
+    """Drop the articles' entries; `exact` also renews their generation (see the module's docstring)."""
     ids = {pk for pk in article_ids if pk is not None}
     if not ids:
         return
     keys = [key(pk) for pk in ids for key in (article_parts_key, article_page_key, article_shared_key)]
 
-    def new_generation():
-        cache.set_many({article_generation_key(pk): secrets.token_hex(8) for pk in ids}, ARTICLE_PARTS_SECONDS)
-        cache.delete_many(keys)  # no longer taken by anyone; dropped to free the space at once
+    def forget():
+        if exact:
+            cache.set_many({article_generation_key(pk): secrets.token_hex(8) for pk in ids}, ARTICLE_PARTS_SECONDS)
+        cache.delete_many(keys)
 
-    new_generation()
-    transaction.on_commit(new_generation, robust=True)
+    forget()
+    transaction.on_commit(forget, robust=True)
