@@ -14,8 +14,8 @@ and again when the transaction commits. Every entry also records the article's g
 rows were (`fetch`). Comment writers renew it (`exact=True`), at once and on commit, so a reader who rendered
 from rows read before the comment committed leaves an entry no later reader takes, however the two interleave:
 a reader's own new comment shows on the next page, always. The pipeline's writers only drop entries (a
-generation is a cache write per article, and the file cache counts its files on every write), so a render that
-raced one of them may be served until it expires.
+generation would be a cache write for every article each pipeline stage touches), so a render that raced one
+of them may be served until it expires.
 """
 
 import secrets
