@@ -113,8 +113,45 @@ def _claim_next(worker_id: str):
         return task_result
 
 
-def work(*, until_idle: bool, worker_id: str | None = None) -> int:
-    """Run tasks until stopped (or, with until_idle, until nothing is ready or running)."""
+def work_in_threads(threads: int, *, until_idle: bool) -> int:
+    """`threads` task runners in this process, each claiming tasks as `work` does, with its own worker id,
+    heartbeat and database connection. A runner waiting on a publisher's server leaves the CPU to another;
+    the models and caches they share are thread-safe (the web server's threads use them too).
+
+    A runner that fails stops the others between tasks and the process then fails as a single runner
+    would, so whatever supervises it (systemd, bench/faults.py) starts a whole worker again rather than
+    one running on with fewer runners.
+    """
+    if threads <= 1:
+        return work(until_idle=until_idle)
+    done = [0] * threads
+    failed = threading.Event()
+
+    def runner(n: int) -> None:
+        try:
+            done[n] = work(until_idle=until_idle, stop=failed)
+        except BaseException:
+            logger.exception("task runner stopped")
+            failed.set()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    helpers = [
+        threading.Thread(target=runner, args=(n,), name=f"task-runner-{n}", daemon=True) for n in range(1, threads)
+    ]
+    for helper in helpers:
+        helper.start()
+    done[0] = work(until_idle=until_idle, stop=failed)
+    for helper in helpers:
+        helper.join()
+    if failed.is_set():
+        raise RuntimeError("A task runner of this worker stopped on an error (logged above), so the worker stops.")
+    return sum(done)
+
+
+def work(*, until_idle: bool, worker_id: str | None = None, stop: threading.Event | None = None) -> int:
+    """Run tasks until stopped (or, with until_idle, until nothing is ready or running; or, between
+    tasks, once `stop` is set)."""
     worker_id = worker_id or new_worker_id()
     runner = Worker(
         queue_names=["*"], interval=SERVICE_POLL_SECONDS, batch=until_idle, backend_name=DEFAULT_TASK_BACKEND_ALIAS,
@@ -123,7 +160,7 @@ def work(*, until_idle: bool, worker_id: str | None = None) -> int:
     done = 0
     checked_abandoned = time.monotonic()
     with heartbeat(worker_id):
-        while True:
+        while stop is None or not stop.is_set():
             close_old_connections()
             # Between tasks too, not only when idle: on a busy queue no worker is ever idle.
             if time.monotonic() - checked_abandoned >= ABANDONED_CHECK_SECONDS:
@@ -137,3 +174,4 @@ def work(*, until_idle: bool, worker_id: str | None = None) -> int:
             if until_idle and pending_count() == 0:
                 return done
             time.sleep(IDLE_POLL_SECONDS if until_idle else SERVICE_POLL_SECONDS)
+        return done

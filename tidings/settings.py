@@ -12,6 +12,8 @@ TIDINGS_READERS_ADD_FEEDS  "1" lets signed-in readers add feeds of their own thr
                        (Google Reader API quickadd and subscribe); off by default, so only the operator adds
                        feeds and readers follow publishers from the catalogue
 TIDINGS_WORKERS        worker processes started by `tidings run` and `tidings ingest` (default 2)
+TIDINGS_WORKER_THREADS  tasks each worker process runs at once (default 2): while one waits on publishers'
+                       servers, another uses the CPU; they share the process's models (docs/benchmarks.md)
 TIDINGS_STORIES        "off" to stop ingest after extraction (no stories, related lists or AI)
 TIDINGS_ENCODER_THREADS  threads of the embedding model per process (default 1)
 TIDINGS_ENCODER_PRECISION  "fp32" (default) or "int8": the embedding model the story stage runs for article
@@ -125,6 +127,12 @@ if VECTOR_INDEX not in ("exact", "files", "pgvector"):
         "TIDINGS_VECTOR_INDEX must be exact (in-process brute force), files (HNSW files) or pgvector (PostgreSQL)."
     )
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
+# Two task runners per worker process: a runner fetching pages mostly waits on the publisher's server
+# (~80 % of an extraction task on the evaluation mirror), and a second one in the same process uses that
+# time without loading the models again. bench/pipeline.py, docs/benchmarks.md "Throughput".
+WORKER_THREADS = int(os.environ.get("TIDINGS_WORKER_THREADS", "2"))
+if WORKER_THREADS < 1:
+    raise ImproperlyConfigured("TIDINGS_WORKER_THREADS must be 1 or more.")
 FETCH_TIMEOUT_SECONDS = float(os.environ.get("TIDINGS_FETCH_TIMEOUT", "10"))
 
 

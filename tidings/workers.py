@@ -5,6 +5,7 @@ import multiprocessing
 import signal
 
 from django import db
+from django.conf import settings
 
 from stories import actions as story_actions
 
@@ -14,7 +15,7 @@ from . import queue
 def _worker_main(until_idle: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     story_actions.reset_caches()  # caches copied from the parent may describe another database state
-    queue.work(until_idle=until_idle)
+    queue.work_in_threads(settings.WORKER_THREADS, until_idle=until_idle)
 
 
 def start_workers(count: int, *, until_idle: bool) -> list[multiprocessing.Process]:

@@ -131,6 +131,49 @@ def test_three_workers_ingest_every_article_once_from_two_feeds_that_share_them(
     assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
 
 
+def test_two_runners_of_one_worker_run_two_tasks_at_once(local_server):
+    # Each feed answers slowly: with one runner the second refresh could only start once the first ended.
+    for path, site in (("/feed.xml", "The Harbour Times"), ("/world.xml", "The Harbour Times (world)")):
+        articles = serve_publisher(local_server, site=site, path=path)
+        feed_xml = rss_feed(local_server.base_url, site, articles)
+        local_server.route(path, feed_xml, content_type="application/rss+xml", delay=3.0)
+    subscribe(local_server, [("The Harbour Times", "/feed.xml"), ("The Harbour Times (world)", "/world.xml")])
+    assert tasks.enqueue_all_feeds(timezone.now()) == 2
+    both_running: list[list[str]] = []
+
+    def watch() -> bool:
+        running = list(DBTaskResult.objects.running().values_list("worker_ids", flat=True))
+        if len(running) == 2:
+            both_running.append([ids[-1] for ids in running])
+        return bool(both_running)
+
+    worker = threading.Thread(target=queue.work_in_threads, args=(2,), kwargs={"until_idle": True})
+    worker.start()
+    try:
+        wait_for(watch, "both refreshes to run at once")
+    finally:
+        worker.join(timeout=WAIT_SECONDS * 4)
+        connections.close_all()
+    (runner_ids,) = both_running
+    assert len(set(runner_ids)) == 2  # two runners, each under its own worker id and heartbeat
+    assert not worker.is_alive()
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+    # The two feeds list the same pages: each is ingested once, from both feeds.
+    assert Article.objects.filter(status=Article.Status.READY).count() == len(articles)
+    assert ArticleSource.objects.count() == 2 * len(articles)
+
+
+def test_the_task_nearest_to_done_is_taken_first():
+    # Queued in pipeline order; taken in reverse: what was fetched goes on to its story before more is fetched.
+    queued = [
+        tasks.refresh_feed.enqueue(1), tasks.extract_articles.enqueue([1]), tasks.consolidate_stories.enqueue(),
+        tasks.process_stories.enqueue([1]), tasks.precompute_digests.enqueue([1]),
+    ]  # fmt: skip
+    taken = [queue._claim_next("host-1-41-a1b2c3") for _ in queued]
+    assert [t.task_path for t in taken] == [q.task.module_path for q in reversed(queued)]
+    assert queue._claim_next("host-1-41-a1b2c3") is None
+
+
 def test_two_schedulers_ticking_at_once_queue_each_due_feed_once():
     publisher = Publisher.objects.create(name="Wire", slug="wire")
     due = timezone.now() - timedelta(minutes=1)

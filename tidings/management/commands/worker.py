@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from tidings import queue
@@ -8,7 +9,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--until-idle", action="store_true")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="tasks run at once in this process (default TIDINGS_WORKER_THREADS)",
+        )
 
-    def handle(self, until_idle, **options):
-        done = queue.work(until_idle=until_idle)
+    def handle(self, until_idle, threads, **options):
+        done = queue.work_in_threads(max(1, threads or settings.WORKER_THREADS), until_idle=until_idle)
         self.stdout.write(f"Ran {done} tasks.")
