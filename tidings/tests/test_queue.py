@@ -92,6 +92,39 @@ def test_a_task_left_running_by_a_killed_worker_runs_again_and_ingests_once(loca
     assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
 
 
+def test_run_starts_a_killed_worker_and_a_killed_scheduler_again():
+    supervisor = workers.Supervisor(1)
+    supervisor.start()
+    # As in `tidings run`, the parent handles SIGTERM itself once its children run; a child forked later
+    # must still stop on SIGTERM.
+    parent_handler = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        worker, scheduler = supervisor.children
+        first_pids = {worker.process.pid, scheduler.process.pid}
+        for child in (worker, scheduler):
+            os.kill(child.process.pid, signal.SIGKILL)
+
+        def both_started_again() -> bool:
+            supervisor.check()
+            return all(c.restarts == 1 and c.process is not None and c.process.is_alive() for c in (worker, scheduler))
+
+        wait_for(both_started_again, "a new worker and a new scheduler")
+        assert first_pids.isdisjoint({worker.process.pid, scheduler.process.pid})
+        # The new worker takes tasks.
+        queued = tasks.consolidate_stories.enqueue()
+        wait_for(lambda: DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.SUCCESSFUL, "the task")
+
+        # Dying again soon after its start, the worker waits before its next start instead of spinning.
+        os.kill(worker.process.pid, signal.SIGKILL)
+        wait_for(lambda: supervisor.check() == 0 and worker.process is None, "the supervisor to notice")
+        assert worker.start_after - time.monotonic() > workers.RESTART_PAUSE_SECONDS / 2
+        assert scheduler.process.is_alive()
+    finally:
+        supervisor.stop()
+        signal.signal(signal.SIGTERM, parent_handler)
+    assert not any(c.process is not None and c.process.is_alive() for c in supervisor.children)
+
+
 def test_a_long_task_of_a_live_worker_is_left_alone():
     now = timezone.now()
     started = now - timedelta(minutes=10)
@@ -147,7 +180,13 @@ def test_two_runners_of_one_worker_run_two_tasks_at_once(local_server):
             both_running.append([ids[-1] for ids in running])
         return bool(both_running)
 
-    worker = threading.Thread(target=queue.work_in_threads, args=(2,), kwargs={"until_idle": True})
+    def work() -> None:
+        try:
+            queue.work_in_threads(2, until_idle=True)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    worker = threading.Thread(target=work)
     worker.start()
     try:
         wait_for(watch, "both refreshes to run at once")

@@ -7,7 +7,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from tidings import scheduler, workers
+from tidings import workers
 
 
 class Command(BaseCommand):
@@ -18,18 +18,17 @@ class Command(BaseCommand):
         parser.add_argument("--workers", dest="worker_count", type=int, default=None)
 
     def handle(self, bind, worker_count, **options):
-        count = max(1, worker_count or settings.WORKER_PROCESSES)
-        processes = workers.start_workers(count, until_idle=False)
+        supervisor = workers.Supervisor(max(1, worker_count or settings.WORKER_PROCESSES))
+        supervisor.start()
         web = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-m", "tidings.cli", "web", "--bind", bind], env=dict(os.environ)
         )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         self.stdout.write(f"Tidings is running at http://{bind}/ (Ctrl+C to stop).")
-        loop = threading.Thread(target=scheduler.run_forever, args=(stop,), daemon=True)
-        loop.start()
         try:
             while not stop.is_set() and web.poll() is None:
+                supervisor.check()  # a worker or the scheduler that died is started again
                 stop.wait(1)
         except KeyboardInterrupt:
             pass
@@ -37,5 +36,5 @@ class Command(BaseCommand):
             stop.set()
             web.terminate()
             web.wait(timeout=10)
-            workers.stop_workers(processes)
+            supervisor.stop()
         self.stdout.write("Tidings stopped.")
