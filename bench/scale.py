@@ -2,9 +2,9 @@
 reads 20 rows and renders a template, served side by side by the same gunicorn (bench/scale_site.py).
 
 Load a data set first (bench/scale_data.py). Then this starts gunicorn on 127.0.0.1 with the settings of
-`tidings web` (2 workers × 4 threads, keep-alive 30 s; access log off), signs in the data set's bench reader,
-warms each page once, and runs wrk for --seconds per page. The bare view is measured before the pages and
-again after them; the ratio uses their mean. Prints one table (markdown) for docs/benchmarks.md.
+`tidings web` (its default workers and threads, keep-alive 30 s; access log off), signs in the data set's
+bench reader, warms each page once, and runs wrk for --seconds per page. The bare view is measured before
+the pages and again after them; the ratio uses their mean. Prints one table (markdown) for docs/benchmarks.md.
 
 usage: .venv/bin/python bench/scale.py --database bench_scale_1m [--seconds 15] [--connections 8]
        [--cache redis://127.0.0.1:6379/14] [--port 18931]
@@ -102,13 +102,16 @@ def main() -> int:
     django.setup()
     from django.core.cache import cache
 
+    from tidings.management.commands import web
+
     cache.clear()  # the same cache the served site uses: every run starts cold, then warms each page once
     targets = pick_targets()
     cookie = session_cookie()
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "tidings.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", "2", "--threads", "4", "--keep-alive", "30", "--timeout", "120", "--pythonpath", str(ROOT)],
+         "--workers", str(web.DEFAULT_WORKERS), "--threads", str(web.DEFAULT_THREADS), "--keep-alive", "30",
+         "--timeout", "120", "--pythonpath", str(ROOT)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
