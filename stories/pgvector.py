@@ -6,8 +6,10 @@ pgvector 0.6.2) is how the tests and bench/neighbours.py run it for real. Functi
 connection so they work on any database the operator points them at.
 
 pgvector 0.6 filters an HNSW scan after the fact: the index yields `hnsw.ef_search` candidates by similarity
-and the time window is applied to those. EF_SEARCH is set high enough that a window holding a fraction of the
-vectors still leaves k candidates (recall measured in analysis/tests/test_ann.py).
+and the time window is applied to those. One index over every day left a ±72 h window ~7 % of them at a
+million vectors (recall@10 0.922 at ef_search 400, 0.977 at 7.8 ms with 1000: docs/benchmarks.md). So the table
+is partitioned by day (UTC), each day with its own HNSW graph, as analysis.ann's files are: PostgreSQL prunes
+to the window's days and merges their index scans in order, and only the two edge days are filtered.
 """
 
 from __future__ import annotations
@@ -20,15 +22,19 @@ import numpy as np
 from analysis.ann import Hit
 
 TABLE = "stories_vectorindex"
-EF_SEARCH = 400
+# Candidates per day's graph. At 1M (bench/scale_pgvector.py, ±72 h, k 30): 20 gave a median of 4.7-4.8 ms and
+# recall@10 0.993; 10: 3.9 ms, 0.958; 100: 10 ms, 1.000.
+EF_SEARCH = 20
 SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS vector",
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (article_id bigint PRIMARY KEY, published_at timestamptz NOT NULL,"
-    " embedding vector(384) NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (article_id bigint NOT NULL, published_at timestamptz NOT NULL,"
+    " embedding vector(384) NOT NULL, PRIMARY KEY (article_id, published_at)) PARTITION BY RANGE (published_at)",
+    # On the parent: every day's partition gets its own graph, now and when it is created.
     f"CREATE INDEX IF NOT EXISTS {TABLE}_hnsw ON {TABLE} USING hnsw (embedding vector_ip_ops)"
     " WITH (m = 16, ef_construction = 128)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_published ON {TABLE} (published_at)",
 ]
+# Held while partitions are created: two workers storing the same new day's first rows at once.
+PARTITIONS_LOCK = 7_310_051
 
 
 def _literal(vector: np.ndarray) -> str:
@@ -36,20 +42,67 @@ def _literal(vector: np.ndarray) -> str:
 
 
 def create(connection) -> None:
-    for statement in SCHEMA:
-        connection.execute(statement)
+    """The extension, the table and its index; a table from before partitioning is moved into the new one."""
+    with connection.transaction():
+        connection.execute(SCHEMA[0])
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])
+        kind = connection.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE]).fetchone()
+        unpartitioned = kind is not None and kind[0] == "r"
+        if unpartitioned:
+            connection.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_unpartitioned")
+            for index in ("hnsw", "published", "pkey"):  # their names are taken by the new table's
+                connection.execute(f"ALTER INDEX IF EXISTS {TABLE}_{index} RENAME TO {TABLE}_unpartitioned_{index}")
+        connection.execute(SCHEMA[1])
+        if unpartitioned:  # rows first, graphs after: building a graph from its rows beats growing it row by row
+            days = "SELECT DISTINCT date_trunc('day', published_at, 'UTC') FROM stories_vectorindex_unpartitioned"
+            _ensure_days(connection, days)
+            connection.execute(
+                "INSERT INTO stories_vectorindex SELECT article_id, published_at, embedding"
+                " FROM stories_vectorindex_unpartitioned"
+            )
+            connection.execute("DROP TABLE stories_vectorindex_unpartitioned")
+        connection.execute(SCHEMA[2])
+
+
+def _partition(day: datetime) -> str:
+    return f"{TABLE}_p{day:%Y%m%d}"
+
+
+def _ensure_days(connection, days_query: str) -> None:
+    ensure_partitions(connection, [day for (day,) in connection.execute(days_query).fetchall()])
+
+
+def ensure_partitions(connection, days: Iterable[datetime]) -> None:
+    """A partition for the UTC day of every time given (call inside a transaction)."""
+    connection.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])
+    for moment in days:
+        day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = day + timedelta(days=1)
+        connection.execute(  # bounds are datetimes formatted here, never text from outside
+            f"CREATE TABLE IF NOT EXISTS {_partition(day)} PARTITION OF {TABLE}"
+            f" FOR VALUES FROM ('{day.isoformat()}') TO ('{end.isoformat()}')"
+        )
 
 
 def add(connection, ids: Iterable[int], vectors: np.ndarray, times: Iterable[datetime]) -> None:
     """Store (or replace) unit vectors with their publication times, in one COPY."""
     with connection.transaction(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE incoming (LIKE {TABLE}) ON COMMIT DROP")
+        cursor.execute(
+            "CREATE TEMP TABLE incoming (article_id bigint, published_at timestamptz, embedding vector(384))"
+            " ON COMMIT DROP"
+        )
         with cursor.copy("COPY incoming (article_id, published_at, embedding) FROM STDIN") as copy:
             for article_id, vector, published in zip(ids, vectors, times, strict=True):
                 copy.write_row((int(article_id), published, _literal(vector)))
+        _ensure_days(connection, "SELECT DISTINCT date_trunc('day', published_at, 'UTC') FROM incoming")
+        # An article whose time changed moves to its new day's partition.
         cursor.execute(
-            "INSERT INTO stories_vectorindex SELECT * FROM incoming ON CONFLICT (article_id) DO UPDATE"
-            " SET published_at = EXCLUDED.published_at, embedding = EXCLUDED.embedding"
+            "DELETE FROM stories_vectorindex t USING incoming i WHERE t.article_id = i.article_id"
+            " AND t.published_at <> i.published_at"
+        )
+        cursor.execute(
+            "INSERT INTO stories_vectorindex SELECT * FROM incoming ON CONFLICT (article_id, published_at) DO UPDATE"
+            " SET embedding = EXCLUDED.embedding"
         )
 
 
