@@ -64,6 +64,10 @@ def create(connection) -> None:
         connection.execute(SCHEMA[2])
 
 
+def _utc_day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _partition(day: datetime) -> str:
     return f"{TABLE}_p{day:%Y%m%d}"
 
@@ -76,7 +80,7 @@ def ensure_partitions(connection, days: Iterable[datetime]) -> None:
     """A partition for the UTC day of every time given (call inside a transaction)."""
     connection.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])
     for moment in days:
-        day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = _utc_day(moment)
         end = day + timedelta(days=1)
         connection.execute(  # bounds are datetimes formatted here, never text from outside
             f"CREATE TABLE IF NOT EXISTS {_partition(day)} PARTITION OF {TABLE}"
@@ -107,10 +111,18 @@ def add(connection, ids: Iterable[int], vectors: np.ndarray, times: Iterable[dat
 
 
 def remove(connection, article_ids: Iterable[int]) -> int:
-    cursor = connection.execute(
-        "DELETE FROM stories_vectorindex WHERE article_id = ANY(%s)", [list(map(int, article_ids))]
-    )
-    return cursor.rowcount
+    """Delete the articles' vectors; a day left with none is dropped (retention empties the oldest days)."""
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])  # no add() between check and drop
+        deleted = connection.execute(
+            "DELETE FROM stories_vectorindex WHERE article_id = ANY(%s) RETURNING published_at",
+            [list(map(int, article_ids))],
+        ).fetchall()
+        for day in {_utc_day(published) for (published,) in deleted}:
+            partition = _partition(day)
+            if connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {partition})").fetchone()[0]:  # noqa: S608
+                connection.execute(f"DROP TABLE {partition}")
+    return len(deleted)
 
 
 def nearest(

@@ -104,6 +104,33 @@ def test_a_table_from_before_partitioning_is_moved_into_days(pgvector_uri, embed
     assert embedded_postgres.execute("SELECT to_regclass('stories_vectorindex_unpartitioned')").fetchone() == (None,)
 
 
+def test_a_day_left_without_vectors_is_dropped(pgvector_uri, embedded_postgres):
+    store_vectors(100, np.random.default_rng(10))
+    index = VectorIndex(PgVectorIndex(pgvector_uri))
+    index.refresh()
+    assert index.nearest(np.ones(384, dtype=np.float32) / np.sqrt(384), around=NOW, window=timedelta(days=30), k=1)
+
+    def days() -> list[str]:
+        rows = embedded_postgres.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'stories_vectorindex'::regclass ORDER BY c.relname"
+        )
+        return [name for (name,) in rows]
+
+    before = days()
+    oldest = before[0].removeprefix("stories_vectorindex_p")
+    emptied = list(
+        ArticleVector.objects.filter(published_at__date=f"{oldest[:4]}-{oldest[4:6]}-{oldest[6:]}").values_list(
+            "article_id", flat=True
+        )
+    )
+    index.forget(emptied[:-1])  # one vector left: the day stays
+    assert days() == before
+    index.forget(emptied[-1:])
+    assert days() == before[1:]
+    assert len(PgVectorIndex(pgvector_uri)) == 100 - len(emptied)
+
+
 def test_a_database_without_pgvector_is_named_plainly():
     # This machine's PostgreSQL (Debian's 15, as the suite's own database server) has no pgvector.
     index = PgVectorIndex("postgresql://postgres@127.0.0.1:5432/postgres")
