@@ -54,8 +54,7 @@ def create(connection) -> None:
                 connection.execute(f"ALTER INDEX IF EXISTS {TABLE}_{index} RENAME TO {TABLE}_unpartitioned_{index}")
         connection.execute(SCHEMA[1])
         if unpartitioned:  # rows first, graphs after: building a graph from its rows beats growing it row by row
-            days = "SELECT DISTINCT date_trunc('day', published_at, 'UTC') FROM stories_vectorindex_unpartitioned"
-            _ensure_days(connection, days)
+            _ensure_days_of(connection, "stories_vectorindex_unpartitioned")
             connection.execute(
                 "INSERT INTO stories_vectorindex SELECT article_id, published_at, embedding"
                 " FROM stories_vectorindex_unpartitioned"
@@ -72,8 +71,10 @@ def _partition(day: datetime) -> str:
     return f"{TABLE}_p{day:%Y%m%d}"
 
 
-def _ensure_days(connection, days_query: str) -> None:
-    ensure_partitions(connection, [day for (day,) in connection.execute(days_query).fetchall()])
+def _ensure_days_of(connection, table: str) -> None:
+    """A partition for every UTC day `table` (one of ours, never a name from outside) holds rows of."""
+    days = connection.execute(f"SELECT DISTINCT date_trunc('day', published_at, 'UTC') FROM {table}")  # noqa: S608
+    ensure_partitions(connection, [day for (day,) in days.fetchall()])
 
 
 def ensure_partitions(connection, days: Iterable[datetime]) -> None:
@@ -98,7 +99,7 @@ def add(connection, ids: Iterable[int], vectors: np.ndarray, times: Iterable[dat
         with cursor.copy("COPY incoming (article_id, published_at, embedding) FROM STDIN") as copy:
             for article_id, vector, published in zip(ids, vectors, times, strict=True):
                 copy.write_row((int(article_id), published, _literal(vector)))
-        _ensure_days(connection, "SELECT DISTINCT date_trunc('day', published_at, 'UTC') FROM incoming")
+        _ensure_days_of(connection, "incoming")
         # An article whose time changed moves to its new day's partition.
         cursor.execute(
             "DELETE FROM stories_vectorindex t USING incoming i WHERE t.article_id = i.article_id"

@@ -128,7 +128,7 @@ if VECTOR_INDEX not in ("exact", "files", "pgvector"):
     )
 WORKER_PROCESSES = int(os.environ.get("TIDINGS_WORKERS", "2"))
 # Two task runners per worker process: a runner fetching pages mostly waits on the publisher's server
-# (~80 % of an extraction task on the evaluation mirror), and a second one in the same process uses that
+# (~76 % of an extraction task on the evaluation mirror), and a second one in the same process uses that
 # time without loading the models again. bench/pipeline.py, docs/benchmarks.md "Throughput".
 WORKER_THREADS = int(os.environ.get("TIDINGS_WORKER_THREADS", "2"))
 if WORKER_THREADS < 1:

@@ -106,7 +106,6 @@ class Supervisor:
                 pause = min(MAX_RESTART_PAUSE_SECONDS, RESTART_PAUSE_SECONDS * (child.quick_deaths - 1))
                 child.start_after = now + pause
                 child.process = None
-                process.join(timeout=0)
                 logger.warning(
                     "%s stopped (exit code %s); starting it again in %d s", child.name, process.exitcode, pause
                 )

@@ -17,5 +17,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, until_idle, threads, **options):
-        done = queue.work_in_threads(max(1, threads or settings.WORKER_THREADS), until_idle=until_idle)
+        done = queue.work_in_threads(threads or settings.WORKER_THREADS, until_idle=until_idle)
         self.stdout.write(f"Ran {done} tasks.")
