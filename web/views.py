@@ -12,7 +12,8 @@ from django.db.models.functions import Substr
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template import RequestContext
+from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -134,13 +135,16 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
         extra = {"answer": answer, "ask_error": ask_error, "question": question}
         return _render_article(request, article, generative_model, **extra)
     fingerprint = _rows_fingerprint(article, article.publisher, article.story, generative_model)
+    # One token for the whole page: each get_token() masks the secret anew, a cost per form otherwise.
+    csrf_token = get_token(request)
     if request.user.is_authenticated:
         page = _shared_page(request, article, generative_model, fingerprint)
-        page = page.fill(request, article, READER_SLOTS, comments_known_empty=page.without_comments)
+        page = page.fill(request, article, READER_SLOTS, comments_known_empty=page.without_comments,
+                         csrf_token=csrf_token)  # fmt: skip
     else:
         page = _anonymous_page(request, article, generative_model, fingerprint)
         page = page.fill(request, article, ["messages"])
-    return HttpResponse(page.html.replace(page.csrf_placeholder, get_token(request)))
+    return HttpResponse(page.html.replace(page.csrf_placeholder, csrf_token))
 
 
 # An article page is rendered once for every reader (core.pagecache) and each reader's own parts are put in
@@ -173,11 +177,16 @@ class SharedRender:
         return mark_safe(f"<!--tidings-slot-{self.nonce}:{slot}-->")
 
     def fill(self, request, article, slots, **context) -> "SharedRender":
+        """The page with each of `slots` rendered in place of its marker. The slots share one context, so
+        the context processors run once a page rather than once a slot; each slot renders in a layer of its
+        own, so a variable one sets never reaches the next."""
+        templates = [(name, get_template(READER_SLOTS[name]).template) for name in slots]
+        shared = RequestContext(request, {"article": article, **context})
         html = self.html
-        for name in slots:
-            html = html.replace(
-                self.marker(name), render_to_string(READER_SLOTS[name], {"article": article, **context}, request)
-            )
+        with shared.bind_template(templates[0][1]):
+            for name, template in templates:
+                with shared.push():
+                    html = html.replace(self.marker(name), template.render(shared))
         return SharedRender(html, self.nonce, self.without_comments)
 
 
