@@ -2,11 +2,14 @@
 reads 20 rows and renders a template, served side by side by the same gunicorn (bench/scale_site.py).
 
 Load a data set first (bench/scale_data.py). Then this starts gunicorn on 127.0.0.1 with the settings of
-`tidings web` (its default workers and threads, keep-alive 30 s; access log off), signs in the data set's
-bench reader, warms each page once, and runs wrk for --seconds per page. The bare view is measured before
-the pages and again after them; the ratio uses their mean. Prints one table (markdown) for docs/benchmarks.md.
+`tidings web` (web.gunicorn_options: its default workers and threads, a listening socket per process,
+keep-alive 30 s; access log off), signs in the data set's bench reader, times each page's first request,
+warms it in every process (wrk for --warm-seconds, not counted: a server runs warm for days, and a process's
+first requests of a page wait for its templates to compile), and runs wrk for --seconds per page. The bare
+view is measured before the pages and again after them; the ratio uses their mean. Prints one table
+(markdown) for docs/benchmarks.md.
 
-usage: .venv/bin/python bench/scale.py --database bench_scale_1m [--seconds 15] [--connections 8]
+usage: .venv/bin/python bench/scale.py --database bench_scale_1m [--seconds 15] [--warm-seconds 2] [--connections 8]
        [--cache redis://127.0.0.1:6379/14] [--port 18931]
 """
 
@@ -88,6 +91,7 @@ def main() -> int:
     parser.add_argument("--database", default="bench_scale_1m")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--warm-seconds", type=int, default=2, help="wrk on each page before measuring it")
     parser.add_argument("--port", type=int, default=18931)
     parser.add_argument("--only", nargs="+", default=[], help="measure only these pages (names as printed)")
     parser.add_argument("--cache", default="", help="TIDINGS_CACHE_URL for the served site (default: its own)")
@@ -109,9 +113,9 @@ def main() -> int:
     cookie = session_cookie()
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tidings.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(web.DEFAULT_WORKERS), "--threads", str(web.DEFAULT_THREADS), "--keep-alive", "30",
-         "--timeout", "120", "--pythonpath", str(ROOT)],
+        [sys.executable, "-m", "gunicorn", "tidings.wsgi:application", "--timeout", "120", "--pythonpath", str(ROOT),
+         *web.gunicorn_options(bind=f"127.0.0.1:{args.port}", workers=web.DEFAULT_WORKERS,
+                               threads=web.DEFAULT_THREADS)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
@@ -122,6 +126,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.3)
         rows = []
+        wrk(base + "/bench/bare/", args.warm_seconds, args.connections)
         bare_runs = [wrk(base + "/bench/bare/", args.seconds, args.connections)]
         for who, who_cookie in (("anonymous", ""), ("signed in", cookie)):
             pages = dict(targets)
@@ -133,6 +138,7 @@ def main() -> int:
                 t0 = time.perf_counter()
                 status = get(base + path, who_cookie)
                 cold_ms = (time.perf_counter() - t0) * 1000
+                wrk(base + path, args.warm_seconds, args.connections, who_cookie)
                 rps, p99 = wrk(base + path, args.seconds, args.connections, who_cookie)
                 rows.append((name, who, path, status, cold_ms, rps, p99))
                 print(f"  {name:<16} {who:<9} {rps:8.1f} req/s  p99 {p99:7.1f} ms  (first request {cold_ms:.0f} ms)")
