@@ -1,6 +1,7 @@
 """`tidings web` as an operator starts it: real gunicorn processes on a port of 127.0.0.1, each with a
 listening socket of its own (so the kernel spreads connections over them, docs/benchmarks.md "Scale"), and
-a clear refusal, not a silent second server, when the address is taken."""
+a clear refusal, not a silent second server, when the address is taken; the application it serves has its
+views loaded and frozen out of the garbage collector's sight (tidings/wsgi.py)."""
 
 import http.client
 import os
@@ -84,3 +85,12 @@ def test_an_address_that_cannot_be_bound_is_a_clear_error():
                             timeout=60)  # fmt: skip
     assert result.returncode != 0
     assert "Cannot listen at no-such-host.invalid:80" in result.stderr
+
+
+def test_the_served_application_loads_every_view_and_freezes_what_it_loaded():
+    probe = "import gc, sys, tidings.wsgi; print(gc.get_freeze_count(), 'web.views' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=dict(os.environ),
+                            capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    frozen, views_loaded = result.stdout.split()
+    assert views_loaded == "True"
+    assert int(frozen) > 50_000  # Django, the apps and their views: out of the collector's sight
