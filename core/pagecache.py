@@ -41,7 +41,7 @@ def article_page_key(article_id: int) -> str:
 
 
 def article_shared_key(article_id: int) -> str:
-    return f"article-shared:v3:{article_id}"
+    return f"article-shared:v4:{article_id}"
 
 
 def article_generation_key(article_id: int) -> str:

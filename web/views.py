@@ -2,8 +2,10 @@
 AI outputs on demand and caches them (a question, a story briefing)."""
 
 import hashlib
+import itertools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import RequestContext
 from django.template.loader import get_template, render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -26,6 +29,7 @@ from comments import queries as comment_queries
 from comments.queries import with_comment_counts
 from core import pagecache
 from readers.actions import record_read
+from readers.queries import saved_and_following
 from sources.models import Feed, Publisher
 from stories.models import STORY_LEADS, STORY_TIMELINE_PAGE, Hashtag, RelatedArticle, Story
 
@@ -139,8 +143,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
     csrf_token = get_token(request)
     if request.user.is_authenticated:
         page = _shared_page(request, article, generative_model, fingerprint)
-        page = page.fill(request, article, READER_SLOTS, comments_known_empty=page.without_comments,
-                         csrf_token=csrf_token)  # fmt: skip
+        page = page.fill_signed_in(request, article, csrf_token)
     else:
         page = _anonymous_page(request, article, generative_model, fingerprint)
         page = page.fill(request, article, ["messages"])
@@ -156,6 +159,7 @@ READER_SLOTS = {
     "actions": "readers/_article_actions.html",
     "comments": "comments/_section.html",
 }
+ACTION_BUTTONS = "readers/_article_action_buttons.html"  # the actions slot's buttons, given their state
 
 
 @dataclass(frozen=True)
@@ -168,10 +172,19 @@ class SharedRender:
     html: str
     nonce: str
     without_comments: bool = False
+    # What a signed-in reader's account navigation and follow/save buttons look like on this page, rendered
+    # with it: the navigation with a placeholder for the reader's name, the buttons in each of their four
+    # states, keyed ("actions", saved, follows_publisher). Per request they cost a lookup and a replacement
+    # instead of two templates (0.65 ms of the 3.5 a signed-in page took at a million articles).
+    signed_in_parts: dict = field(default_factory=dict)
 
     @property
     def csrf_placeholder(self) -> str:
         return f"tidingscsrf{self.nonce}"
+
+    @property
+    def name_placeholder(self) -> str:
+        return f"tidingsname{self.nonce}"
 
     def marker(self, slot: str) -> str:
         return mark_safe(f"<!--tidings-slot-{self.nonce}:{slot}-->")
@@ -187,7 +200,16 @@ class SharedRender:
             for name, template in templates:
                 with shared.push():
                     html = html.replace(self.marker(name), template.render(shared))
-        return SharedRender(html, self.nonce, self.without_comments)
+        return replace(self, html=html)
+
+    def fill_signed_in(self, request, article, csrf_token: str) -> "SharedRender":
+        """The page as the signed-in reader of `request` sees it (but for the CSRF placeholder)."""
+        saved, follows = saved_and_following(request.user.pk, article.pk, article.publisher_id)
+        account = self.signed_in_parts["account"].replace(self.name_placeholder, escape(request.user.username))
+        html = self.html.replace(self.marker("account"), account)
+        html = html.replace(self.marker("actions"), self.signed_in_parts["actions", saved, follows])
+        return replace(self, html=html).fill(request, article, ["messages", "comments"], csrf_token=csrf_token,
+                                             comments_known_empty=self.without_comments)  # fmt: skip
 
 
 def _cached_render(article, key: str, fingerprint: str, render) -> SharedRender:
@@ -205,9 +227,22 @@ def _shared_page(request, article, generative_model: str, fingerprint: str) -> S
         slots = {name: blank.marker(name) for name in READER_SLOTS}
         response = _render_article(request, article, generative_model, csrf_token=blank.csrf_placeholder,
                                    reader_slots=slots)  # fmt: skip
-        return SharedRender(response.content.decode(), blank.nonce, not comment_queries.has_comments(article.pk))
+        without_comments = not comment_queries.has_comments(article.pk)
+        return SharedRender(response.content.decode(), blank.nonce, without_comments,
+                            _signed_in_parts(request, article, blank))  # fmt: skip
 
     return _cached_render(article, pagecache.article_shared_key(article.pk), fingerprint, render)
+
+
+def _signed_in_parts(request, article, blank: SharedRender) -> dict:
+    """SharedRender.signed_in_parts, from the same templates as the slots they fill (READER_SLOTS)."""
+    reader = SimpleNamespace(is_authenticated=True, username=blank.name_placeholder)
+    context = {"article": article, "csrf_token": blank.csrf_placeholder}
+    parts = {"account": render_to_string(READER_SLOTS["account"], {**context, "user": reader}, request)}
+    for saved, follows in itertools.product((False, True), repeat=2):
+        state = {"signed_in": True, "saved": saved, "follows_publisher": follows}
+        parts["actions", saved, follows] = render_to_string(ACTION_BUTTONS, {**context, "state": state}, request)
+    return parts
 
 
 def _anonymous_page(request, article, generative_model: str, fingerprint: str) -> SharedRender:
@@ -216,8 +251,9 @@ def _anonymous_page(request, article, generative_model: str, fingerprint: str) -
     def render() -> SharedRender:
         page = _shared_page(request, article, generative_model, fingerprint)
         slots = [name for name in READER_SLOTS if name != "messages"]
-        return page.fill(request, article, slots, csrf_token=page.csrf_placeholder,
+        page = page.fill(request, article, slots, csrf_token=page.csrf_placeholder,
                          comments_known_empty=page.without_comments)  # fmt: skip
+        return replace(page, signed_in_parts={})  # no reader of this page is signed in
 
     return _cached_render(article, pagecache.article_page_key(article.pk), fingerprint, render)
 

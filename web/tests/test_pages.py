@@ -375,6 +375,37 @@ def test_signed_in_readers_share_one_render_each_with_their_own_name_state_messa
     assert 'id="comment-form"' not in anonymous_page and "erin" not in anonymous_page.split("comments-title")[0]
 
 
+@pytest.mark.parametrize(("saved", "follows"), [(False, False), (True, False), (False, True), (True, True)])
+def test_signed_in_parts_rendered_with_the_page_equal_their_templates_for_the_reader(saved, follows, rf):
+    """The account navigation and follow/save buttons come from the shared render (SharedRender.
+    signed_in_parts), not from their templates per request: what a reader gets must be what the templates
+    would give them, name escaped, in each state."""
+    from django.template.loader import render_to_string
+
+    from readers.actions import do_follow, do_save
+
+    article = make_article(make_publisher("Harbour Times"))
+    amy = User.objects.create_user("amy&<bo>", "amy@example.org", "a long password 6")  # not through the form
+    if saved:
+        do_save(amy, article)
+    if follows:
+        do_follow(amy, article.publisher)
+    Client().get(article.get_absolute_url())  # the shared render is made by an anonymous reader's visit
+    client = Client()
+    client.force_login(amy)
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    request = rf.get(article.get_absolute_url())
+    request.user = amy
+    context = {"article": article, "csrf_token": _csrf_field(page), "user": amy}
+    navigation = render_to_string("accounts/_nav.html", context, request)
+    buttons = render_to_string("readers/_article_actions.html", context, request)
+    assert '<span class="account-name">amy&amp;&lt;bo&gt;</span>' in navigation
+    assert navigation in page and buttons in page
+    assert ('aria-pressed="true">Saved</button>' in page) is saved
+    assert ('aria-pressed="true">Following Harbour Times</button>' in page) is follows
+
+
 def test_an_article_without_comments_reads_none_for_signed_in_readers_and_shows_a_held_one_to_its_author():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
