@@ -152,7 +152,7 @@ def article_detail(request, article_id: int, *, answer=None, ask_error: str = ""
 
 # An article page is rendered once for every reader (core.pagecache) and each reader's own parts are put in
 # per request: a placeholder stands for their CSRF token, and a marker for each slot below, filled by its
-# template.
+# template (for a signed-in reader, account and actions come from SharedRender.signed_in_parts instead).
 READER_SLOTS = {
     "account": "accounts/_nav.html",
     "messages": "web/_messages.html",

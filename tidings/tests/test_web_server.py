@@ -80,11 +80,12 @@ def test_an_address_that_cannot_be_bound_is_a_clear_error():
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode != 0
     assert "--workers and --threads must be at least 1." in result.stderr
-    result = subprocess.run([sys.executable, "-m", "tidings.cli", "web", "--bind", "no-such-host.invalid:80"],
+    not_this_machine = "192.0.2.1:8000"  # TEST-NET-1 (RFC 5737): no interface here has it, no name to resolve
+    result = subprocess.run([sys.executable, "-m", "tidings.cli", "web", "--bind", not_this_machine],
                             cwd=settings.BASE_DIR, env=dict(os.environ), capture_output=True, text=True,
                             timeout=60)  # fmt: skip
     assert result.returncode != 0
-    assert "Cannot listen at no-such-host.invalid:80" in result.stderr
+    assert "Cannot listen at 192.0.2.1:8000: Cannot assign requested address." in result.stderr
 
 
 def test_the_served_application_loads_every_view_and_freezes_what_it_loaded():

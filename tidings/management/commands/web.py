@@ -18,8 +18,9 @@ DEFAULT_THREADS = 2
 # none (docs/benchmarks.md "Scale"). The cost: a process that dies drops the connections still waiting in its
 # own queue. Linux only: other systems accept the option without spreading connections.
 SPREAD_CONNECTIONS = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
-KEEP_ALIVE_SECONDS = 30  # longer than a reader's pause between requests: closing an idle connection just as
-# the client reuses it drops that request (seen under 200 concurrent readers)
+# Longer than a reader's pause between requests: closing an idle connection just as the client reuses it drops
+# that request (seen under 200 concurrent readers).
+KEEP_ALIVE_SECONDS = 30
 
 
 class Command(BaseCommand):
