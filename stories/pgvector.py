@@ -48,18 +48,16 @@ def create(connection) -> None:
         connection.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])
         kind = connection.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE]).fetchone()
         unpartitioned = kind is not None and kind[0] == "r"
+        old = f"{TABLE}_unpartitioned"
         if unpartitioned:
-            connection.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_unpartitioned")
+            connection.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
             for index in ("hnsw", "published", "pkey"):  # their names are taken by the new table's
-                connection.execute(f"ALTER INDEX IF EXISTS {TABLE}_{index} RENAME TO {TABLE}_unpartitioned_{index}")
+                connection.execute(f"ALTER INDEX IF EXISTS {TABLE}_{index} RENAME TO {old}_{index}")
         connection.execute(SCHEMA[1])
         if unpartitioned:  # rows first, graphs after: building a graph from its rows beats growing it row by row
-            _ensure_days_of(connection, "stories_vectorindex_unpartitioned")
-            connection.execute(
-                "INSERT INTO stories_vectorindex SELECT article_id, published_at, embedding"
-                " FROM stories_vectorindex_unpartitioned"
-            )
-            connection.execute("DROP TABLE stories_vectorindex_unpartitioned")
+            _ensure_days_of(connection, old)
+            connection.execute(f"INSERT INTO {TABLE} SELECT article_id, published_at, embedding FROM {old}")  # noqa: S608
+            connection.execute(f"DROP TABLE {old}")
         connection.execute(SCHEMA[2])
 
 
